@@ -1,0 +1,203 @@
+#include "detail/json_input.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace calp::detail {
+
+void throw_input_error(errc code, std::string message, std::string field) {
+  throw input_error{calp::error{code, std::move(message), std::move(field)}};
+}
+
+namespace {
+
+// Depth of `[`/`{` nesting outside strings. Linear, no allocation: it runs before the
+// parser so that the parser never sees a document nested deeper than allowed.
+std::size_t nesting_depth_exceeds(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return i;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default: break;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+result<nlohmann::json> parse_json(std::string_view text, const json_bounds& bounds) {
+  if (text.size() > bounds.max_bytes) {
+    return fail(errc::json_too_large,
+                fmt::format("document of {} bytes is over the limit of {} bytes", text.size(),
+                            bounds.max_bytes));
+  }
+  if (const auto at = nesting_depth_exceeds(text, bounds.max_depth); at != std::string_view::npos) {
+    return fail(errc::json_too_deep, fmt::format("document nests deeper than {} levels at byte {}",
+                                                 bounds.max_depth, at + 1));
+  }
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message quotes the last bytes read, which may be part of a secret
+    // or invalid UTF-8: keep only the position.
+    return fail(errc::json_syntax,
+                fmt::format("malformed JSON or invalid UTF-8 near byte {}", e.byte));
+  }
+}
+
+std::string child_path(std::string_view parent, std::string_view key) {
+  if (parent.empty()) return std::string(key);
+  return fmt::format("{}.{}", parent, key);
+}
+
+std::string index_path(std::string_view parent, std::size_t index) {
+  return fmt::format("{}[{}]", parent, index);
+}
+
+std::string_view type_name(const nlohmann::json& j) noexcept {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::object: return "an object";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float: return "a number";
+    default: return "an unsupported value";
+  }
+}
+
+std::string string_value(const nlohmann::json& j, std::string_view path,
+                         std::size_t max_string_length) {
+  if (!j.is_string()) {
+    throw_input_error(errc::json_type, fmt::format("{} must be a string, not {}", path, type_name(j)),
+                      std::string(path));
+  }
+  const auto& s = j.get_ref<const std::string&>();
+  if (s.size() > max_string_length) {
+    throw_input_error(errc::json_too_long,
+                      fmt::format("{} is {} bytes long, over the limit of {}", path, s.size(),
+                                  max_string_length),
+                      std::string(path));
+  }
+  return s;
+}
+
+date date_value(const nlohmann::json& j, std::string_view path) {
+  // A date never needs more than a few bytes: a longer string is refused before copying.
+  constexpr std::size_t longest_date_text = 32;
+  auto parsed = parse_date(string_value(j, path, longest_date_text));
+  if (!parsed) throw_input_error(errc::date_format, fmt::format("{}: {}", path, parsed.error().message), std::string(path));
+  return *parsed;
+}
+
+object_reader::object_reader(const nlohmann::json& j, std::string path, std::size_t max_string_length)
+    : j_(j), path_(std::move(path)), max_string_length_(max_string_length) {
+  if (!j_.is_object()) {
+    const auto what = path_.empty() ? std::string("the document") : path_;
+    throw_input_error(errc::json_type, fmt::format("{} must be an object, not {}", what, type_name(j_)),
+                      path_);
+  }
+}
+
+const nlohmann::json* object_reader::optional(std::string_view key) {
+  seen_.push_back(key);
+  const auto it = j_.find(key);
+  if (it == j_.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+const nlohmann::json& object_reader::required(std::string_view key) {
+  const auto* j = optional(key);
+  if (j == nullptr) {
+    throw_input_error(errc::json_missing_field, fmt::format("{} is required", field_path(key)),
+                      field_path(key));
+  }
+  return *j;
+}
+
+std::string object_reader::required_string(std::string_view key) {
+  return string_value(required(key), field_path(key), max_string_length_);
+}
+
+std::optional<std::string> object_reader::optional_string(std::string_view key) {
+  const auto* j = optional(key);
+  if (j == nullptr) return std::nullopt;
+  return string_value(*j, field_path(key), max_string_length_);
+}
+
+date object_reader::required_date(std::string_view key) {
+  return date_value(required(key), field_path(key));
+}
+
+std::optional<date> object_reader::optional_date(std::string_view key) {
+  const auto* j = optional(key);
+  if (j == nullptr) return std::nullopt;
+  return date_value(*j, field_path(key));
+}
+
+namespace {
+void check_array(const nlohmann::json& j, const std::string& path, std::size_t max_items) {
+  if (!j.is_array()) {
+    throw_input_error(errc::json_type, fmt::format("{} must be an array, not {}", path, type_name(j)),
+                      path);
+  }
+  if (j.size() > max_items) {
+    throw_input_error(errc::json_too_long,
+                      fmt::format("{} has {} items, over the limit of {}", path, j.size(), max_items),
+                      path);
+  }
+}
+}  // namespace
+
+const nlohmann::json& object_reader::required_array(std::string_view key, std::size_t max_items) {
+  const auto& j = required(key);
+  check_array(j, field_path(key), max_items);
+  return j;
+}
+
+const nlohmann::json* object_reader::optional_array(std::string_view key, std::size_t max_items) {
+  const auto* j = optional(key);
+  if (j != nullptr) check_array(*j, field_path(key), max_items);
+  return j;
+}
+
+void object_reader::finish() const {
+  for (const auto& [key, value] : j_.items()) {
+    if (std::find(seen_.begin(), seen_.end(), key) == seen_.end()) {
+      // The key is user input: bound what is echoed back, cutting on a UTF-8 boundary.
+      std::size_t cut = std::min<std::size_t>(key.size(), 40);
+      while (cut < key.size() && cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+      const std::string shown = cut < key.size() ? key.substr(0, cut) + "…" : key;
+      throw_input_error(errc::json_unknown_field,
+                        fmt::format("unknown field `{}` in {}", shown,
+                                    path_.empty() ? std::string("the document") : path_),
+                        field_path(key));
+    }
+  }
+}
+
+}  // namespace calp::detail

@@ -1,0 +1,52 @@
+#include "calp/error.hpp"
+
+namespace calp {
+
+std::string_view to_string(errc code) noexcept {
+  switch (code) {
+    case errc::nir_length: return "calp.nir.length";
+    case errc::nir_character: return "calp.nir.character";
+    case errc::nir_sex: return "calp.nir.sex";
+    case errc::nir_month: return "calp.nir.month";
+    case errc::nir_department: return "calp.nir.department";
+    case errc::nir_order: return "calp.nir.order";
+    case errc::nir_key: return "calp.nir.key";
+    case errc::provisional_id_format: return "calp.provisional_id.format";
+    case errc::dossier_number_format: return "calp.dossier_number.format";
+    case errc::person_id_format: return "calp.person_id.format";
+    case errc::date_format: return "calp.date.format";
+    case errc::json_too_large: return "calp.json.too_large";
+    case errc::json_too_deep: return "calp.json.too_deep";
+    case errc::json_syntax: return "calp.json.syntax";
+    case errc::json_type: return "calp.json.type";
+    case errc::json_missing_field: return "calp.json.missing_field";
+    case errc::json_unknown_field: return "calp.json.unknown_field";
+    case errc::json_too_long: return "calp.json.too_long";
+    case errc::household_role: return "calp.household.role";
+    case errc::household_duplicate_id: return "calp.household.duplicate_id";
+    case errc::household_allocataire: return "calp.household.allocataire";
+    case errc::household_conjoint: return "calp.household.conjoint";
+    case errc::household_delegation: return "calp.household.delegation";
+    case errc::household_date_order: return "calp.household.date_order";
+    case errc::household_benefit_code: return "calp.household.benefit_code";
+    case errc::action_unknown: return "calp.action.unknown";
+    case errc::channel_unknown: return "calp.channel.unknown";
+    case errc::policy_invalid: return "calp.policy.invalid";
+    case errc::request_invalid: return "calp.request.invalid";
+  }
+  return "calp.unknown";
+}
+
+namespace {
+std::string describe(const error& e) {
+  std::string what(to_string(e.code));
+  what += ": ";
+  what += e.message;
+  return what;
+}
+}  // namespace
+
+bad_result_access::bad_result_access(calp::error e)
+    : std::runtime_error(describe(e)), error_(std::move(e)) {}
+
+}  // namespace calp
