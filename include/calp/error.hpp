@@ -95,7 +95,7 @@ class unexpected {
 /// can become an alias once the toolchain allows.
 template <class T>
 class [[nodiscard]] result {
-  static_assert(!std::is_same_v<std::remove_cv_t<T>, error>);
+  static_assert(!std::is_same_v<std::remove_cv_t<T>, calp::error>);
 
  public:
   using value_type = T;
@@ -112,16 +112,16 @@ class [[nodiscard]] result {
   [[nodiscard]] const T& value() const& { check(); return std::get<0>(state_); }
   [[nodiscard]] T&& value() && { check(); return std::get<0>(std::move(state_)); }
 
-  /// Precondition: `!has_value()`.
-  [[nodiscard]] const calp::error& error() const& noexcept { return *std::get_if<1>(&state_); }
-  [[nodiscard]] calp::error&& error() && noexcept { return std::move(*std::get_if<1>(&state_)); }
+  /// Precondition: `!has_value()` (checked: a misuse terminates).
+  [[nodiscard]] const calp::error& error() const& noexcept { return std::get<1>(state_); }
+  [[nodiscard]] calp::error&& error() && noexcept { return std::get<1>(std::move(state_)); }
 
-  /// Precondition: `has_value()`.
-  [[nodiscard]] T& operator*() & noexcept { return *std::get_if<0>(&state_); }
-  [[nodiscard]] const T& operator*() const& noexcept { return *std::get_if<0>(&state_); }
-  [[nodiscard]] T&& operator*() && noexcept { return std::move(*std::get_if<0>(&state_)); }
-  [[nodiscard]] T* operator->() noexcept { return std::get_if<0>(&state_); }
-  [[nodiscard]] const T* operator->() const noexcept { return std::get_if<0>(&state_); }
+  /// Precondition: `has_value()` (checked: a misuse terminates).
+  [[nodiscard]] T& operator*() & noexcept { return std::get<0>(state_); }
+  [[nodiscard]] const T& operator*() const& noexcept { return std::get<0>(state_); }
+  [[nodiscard]] T&& operator*() && noexcept { return std::get<0>(std::move(state_)); }
+  [[nodiscard]] T* operator->() noexcept { return &std::get<0>(state_); }
+  [[nodiscard]] const T* operator->() const noexcept { return &std::get<0>(state_); }
 
   template <class U>
   [[nodiscard]] T value_or(U&& fallback) const& {

@@ -85,10 +85,10 @@ class login_identifier {
   [[nodiscard]] bool is_nir() const noexcept { return std::holds_alternative<nir>(value_); }
   [[nodiscard]] bool is_provisional() const noexcept { return !is_nir(); }
   /// Precondition: `is_nir()`.
-  [[nodiscard]] const nir& as_nir() const noexcept { return *std::get_if<nir>(&value_); }
+  [[nodiscard]] const nir& as_nir() const noexcept { return std::get<nir>(value_); }
   /// Precondition: `is_provisional()`.
   [[nodiscard]] const provisional_id& as_provisional() const noexcept {
-    return *std::get_if<provisional_id>(&value_);
+    return std::get<provisional_id>(value_);
   }
   /// The canonical form (15 characters for a NIR, 9 for a provisional identifier).
   /// WARNING: a NIR is sensitive; use `masked()` for anything a person or a log sees.

@@ -31,8 +31,8 @@ enum class nir_month_kind {
 /// separators. Cheap to copy; no heap allocation.
 class nir {
  public:
-  /// Normalises `input` (strips ASCII spaces, U+00A0 no-break spaces, `.` and `-`;
-  /// upper-cases `a`/`b`), then checks, in this order and reporting the first failure:
+  /// Normalises `input` (strips ASCII spaces, U+00A0 and U+202F no-break spaces, `.`
+  /// and `-`; upper-cases `a`/`b`), then checks, in this order and reporting the first failure:
   /// length (`errc::nir_length`), characters (`errc::nir_character`: only ASCII digits,
   /// and `2A`/`2B` at positions 6–7), sex (`errc::nir_sex`), month (`errc::nir_month`),
   /// department (`errc::nir_department`), order (`errc::nir_order`), key

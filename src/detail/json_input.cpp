@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <unordered_set>
+
+#include "detail/input_text.hpp"
 
 namespace calp::detail {
 
@@ -45,6 +48,60 @@ std::size_t nesting_depth_exceeds(std::string_view text, std::size_t max_depth) 
   return std::string_view::npos;
 }
 
+// nlohmann keeps the last of two equal keys where other readers keep the first, so one
+// document could mean two different things: an object with a key twice is refused. The
+// parser reports keys one at a time; the stack of open containers gives the path of
+// the repeated key for the error.
+class duplicate_key_check {
+ public:
+  void on_event(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
+    using event_t = nlohmann::json::parse_event_t;
+    switch (event) {
+      case event_t::object_start:
+      case event_t::array_start: {
+        auto path = next_path();
+        open_.push_back(open_container{std::move(path), event == event_t::array_start, 0, {}, {}});
+        break;
+      }
+      case event_t::object_end:
+      case event_t::array_end: open_.pop_back(); break;
+      case event_t::key: {
+        auto& object = open_.back();
+        const auto& key = parsed.get_ref<const std::string&>();
+        object.last_key = echo(key);
+        if (!object.keys.insert(key).second) {
+          throw_input_error(errc::json_syntax,
+                            fmt::format("key `{}` appears twice in {}", object.last_key,
+                                        object.path.empty() ? std::string("the document") : object.path),
+                            child_path(object.path, object.last_key));
+        }
+        break;
+      }
+      case event_t::value:
+        if (!open_.empty() && open_.back().is_array) ++open_.back().next_index;
+        break;
+    }
+  }
+
+ private:
+  struct open_container {
+    std::string path;
+    bool is_array;
+    std::size_t next_index;                // arrays: index of the next element
+    std::string last_key;                  // objects: key of the value being read
+    std::unordered_set<std::string> keys;  // objects: keys seen so far
+  };
+
+  std::string next_path() {
+    if (open_.empty()) return {};
+    auto& parent = open_.back();
+    if (parent.is_array) return index_path(parent.path, parent.next_index++);
+    return child_path(parent.path, parent.last_key);
+  }
+
+  std::vector<open_container> open_;
+};
+
 }  // namespace
 
 result<nlohmann::json> parse_json(std::string_view text, const json_bounds& bounds) {
@@ -57,13 +114,25 @@ result<nlohmann::json> parse_json(std::string_view text, const json_bounds& boun
     return fail(errc::json_too_deep, fmt::format("document nests deeper than {} levels at byte {}",
                                                  bounds.max_depth, at + 1));
   }
+  duplicate_key_check check;
   try {
-    return nlohmann::json::parse(text.begin(), text.end());
+    return nlohmann::json::parse(
+        text.begin(), text.end(),
+        [&check](int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          check.on_event(event, parsed);
+          return true;
+        });
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message quotes the last bytes read, which may be part of a secret
     // or invalid UTF-8: keep only the position.
     return fail(errc::json_syntax,
                 fmt::format("malformed JSON or invalid UTF-8 near byte {}", e.byte));
+  } catch (const nlohmann::json::out_of_range&) {
+    // The parser reports a number no double can hold (`1e999`) this way, not as a
+    // parse error.
+    return fail(errc::json_syntax, "a number is too large to represent");
+  } catch (input_error& e) {
+    return unexpected<calp::error>(std::move(e.error));
   }
 }
 
@@ -188,14 +257,13 @@ const nlohmann::json* object_reader::optional_array(std::string_view key, std::s
 void object_reader::finish() const {
   for (const auto& [key, value] : j_.items()) {
     if (std::find(seen_.begin(), seen_.end(), key) == seen_.end()) {
-      // The key is user input: bound what is echoed back, cutting on a UTF-8 boundary.
-      std::size_t cut = std::min<std::size_t>(key.size(), 40);
-      while (cut < key.size() && cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
-      const std::string shown = cut < key.size() ? key.substr(0, cut) + "…" : key;
+      // The key is user input: bound and escape what is echoed back, in the message and
+      // in the path.
+      const std::string shown = echo(key);
       throw_input_error(errc::json_unknown_field,
                         fmt::format("unknown field `{}` in {}", shown,
                                     path_.empty() ? std::string("the document") : path_),
-                        field_path(key));
+                        field_path(shown));
     }
   }
 }

@@ -29,8 +29,8 @@ struct json_bounds {
 
 // Refuses documents over `max_bytes` or nested deeper than `max_depth` before parsing,
 // so neither memory nor the parser's work grows with a hostile input; then parses,
-// refusing malformed JSON and invalid UTF-8. Errors: json_too_large, json_too_deep,
-// json_syntax.
+// refusing malformed JSON, invalid UTF-8, numbers no double can hold and an object
+// with the same key twice. Errors: json_too_large, json_too_deep, json_syntax.
 [[nodiscard]] result<nlohmann::json> parse_json(std::string_view text, const json_bounds& bounds);
 
 // "members[2]" or "delegation.to": the path used in error messages.

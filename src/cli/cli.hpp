@@ -1,0 +1,61 @@
+#pragma once
+// The `calp` command-line tool. Other tools and tests drive it, so its output and exit
+// codes are a contract (README.md, "The calp tool"):
+//   0  success; for `decide`, allowed
+//   1  a negative answer: `decide` denied, `nir check` invalid
+//   2  bad input or usage: the message is on stderr and nothing is on stdout
+
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace calp::cli {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_no = 1;
+inline constexpr int exit_bad_input = 2;
+
+// A usage or input error: reported on stderr with exit code 2.
+struct usage_error {
+  std::string message;
+};
+
+// Arguments after the command words: `--name value`, `--name=value`, bare flags and
+// positional values. Options not declared by the command are refused.
+class arguments {
+ public:
+  arguments(std::span<const std::string_view> args, std::span<const std::string_view> valued,
+            std::span<const std::string_view> flags);
+
+  [[nodiscard]] std::optional<std::string_view> option(std::string_view name) const;
+  [[nodiscard]] std::string_view required(std::string_view name) const;
+  [[nodiscard]] bool flag(std::string_view name) const;
+  [[nodiscard]] const std::vector<std::string_view>& positional() const { return positional_; }
+
+ private:
+  std::map<std::string_view, std::string_view, std::less<>> options_;
+  std::vector<std::string_view> flags_;
+  std::vector<std::string_view> positional_;
+};
+
+struct streams {
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+};
+
+int nir_check(std::span<const std::string_view> args, const streams& io);
+int decide(std::span<const std::string_view> args, const streams& io);
+int policy_table(std::span<const std::string_view> args, const streams& io);
+int policy_check(std::span<const std::string_view> args, const streams& io);
+int policy_default(std::span<const std::string_view> args, const streams& io);
+int household_check(std::span<const std::string_view> args, const streams& io);
+
+// Runs the tool on `args` (without the program name).
+int run(std::span<const std::string_view> args, const streams& io);
+
+}  // namespace calp::cli

@@ -1,0 +1,154 @@
+#include <exception>
+#include <fmt/format.h>
+#include <iostream>
+#include <vector>
+
+#include "calp/version.hpp"
+#include "cli/cli.hpp"
+#include "detail/json_input.hpp"
+
+namespace calp::cli {
+
+namespace {
+
+struct command {
+  std::vector<std::string_view> words;
+  std::string_view summary;
+  std::string_view help;
+  int (*handler)(std::span<const std::string_view>, const streams&);
+};
+
+const std::vector<command>& commands() {
+  static const std::vector<command> all = {
+      {{"nir", "check"},
+       "check and normalise a NIR",
+       "usage: calp nir check VALUE [--lenient]\n\n"
+       "Checks a NIR (R1, R2). Spaces, no-break spaces, dots and hyphens are removed and\n"
+       "letters upper-cased first.\n\n"
+       "  --lenient   also accept the sex digits 3, 4, 7 and 8 (persons being registered)\n\n"
+       "Valid: exit 0, the normalised 15-character NIR alone on stdout.\n"
+       "Invalid: exit 1, the error (stable code and message) on stderr.\n",
+       nir_check},
+      {{"decide"},
+       "decide what a person may do in a household",
+       "usage: calp decide --household FILE --person ID --action NAME [--at YYYY-MM-DD]\n"
+       "                   [--channel online|front-desk] [--agent ID] [--policy FILE]\n"
+       "       calp decide --household FILE --requests FILE.jsonl [--at ...] [--channel ...]\n"
+       "                   [--agent ...] [--policy FILE]\n\n"
+       "  --household FILE   household in the interchange format (DESIGN.md §3); - for stdin\n"
+       "  --person ID        the person asking, by member id\n"
+       "  --action NAME      own_data.read, own_contact.update, own_password.change,\n"
+       "                     separation.declare, dossier.read, changes.declare,\n"
+       "                     benefit.request, delegation.manage\n"
+       "  --at DATE          the day of the decision (default: today, local time)\n"
+       "  --channel NAME     online (default) or front-desk; front-desk needs --agent\n"
+       "  --agent ID         the front-desk agent answering\n"
+       "  --policy FILE      a reviewed policy instead of the Caf default\n"
+       "  --requests FILE    one JSON request per line: {\"person\": ..., \"action\": ...,\n"
+       "                     \"at\": ..., \"channel\": ..., \"agent\": ...} (the last three\n"
+       "                     default to the options); - for stdin\n\n"
+       "One request: prints {\"allowed\": ..., \"reason\": ..., \"message\": ...} and exits\n"
+       "0 when allowed, 1 when denied, 2 on bad input (message on stderr, nothing on\n"
+       "stdout).\n"
+       "Requests file: prints one decision per request line, in order (blank lines are\n"
+       "skipped); a bad line prints {\"error\": {\"code\", \"message\", \"line\", ...}}\n"
+       "instead and the exit status is then 2, else 0.\n",
+       decide},
+      {{"policy", "table"},
+       "print the role x action table of a policy",
+       "usage: calp policy table [--policy FILE]\n\n"
+       "Prints the role x action table, as in DESIGN.md §3, computed from what the\n"
+       "policy decides (the Caf default, or FILE).\n",
+       policy_table},
+      {{"policy", "check"},
+       "validate a policy document",
+       "usage: calp policy check FILE\n\n"
+       "Loads a policy document (calp.policy.v1). Valid: exit 0. Invalid: exit 1, the\n"
+       "error and the place in the document on stderr.\n",
+       policy_check},
+      {{"policy", "default"},
+       "print the Caf default policy document",
+       "usage: calp policy default\n\n"
+       "Prints the policy document built into calp, to start a reviewed variant.\n",
+       policy_default},
+      {{"household", "check"},
+       "validate a household file",
+       "usage: calp household check FILE\n\n"
+       "Reads a household (DESIGN.md §3; - for stdin). Valid: exit 0 and the household\n"
+       "in canonical form on stdout. Invalid: exit 1, the error naming the field on\n"
+       "stderr.\n",
+       household_check},
+  };
+  return all;
+}
+
+void print_usage(std::ostream& out) {
+  out << fmt::format("calp {} - personal accounts and one policy for Caf households\n\n",
+                     version_string)
+      << "usage: calp COMMAND [OPTIONS]\n\ncommands:\n";
+  for (const auto& c : commands()) {
+    std::string words;
+    for (const auto w : c.words) words += fmt::format("{}{}", words.empty() ? "" : " ", w);
+    out << fmt::format("  {:<17} {}\n", words, c.summary);
+  }
+  out << "\n`calp COMMAND --help` tells more. Exit status: 0 ok or allowed, 1 denied or\n"
+         "invalid, 2 bad input or usage.\n";
+}
+
+bool wants_help(std::span<const std::string_view> args) {
+  return std::find_if(args.begin(), args.end(), [](std::string_view a) {
+           return a == "--help" || a == "-h";
+         }) != args.end();
+}
+
+}  // namespace
+
+int run(std::span<const std::string_view> args, const streams& io) {
+  if (args.empty()) {
+    print_usage(io.err);
+    return exit_bad_input;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(io.out);
+    return exit_ok;
+  }
+  if (args[0] == "--version") {
+    io.out << version_string << '\n';
+    return exit_ok;
+  }
+  for (const auto& c : commands()) {
+    if (args.size() < c.words.size() ||
+        !std::equal(c.words.begin(), c.words.end(), args.begin())) {
+      continue;
+    }
+    const auto rest = args.subspan(c.words.size());
+    if (wants_help(rest)) {
+      io.out << c.help;
+      return exit_ok;
+    }
+    try {
+      return c.handler(rest, io);
+    } catch (const usage_error& e) {
+      io.err << "calp: " << e.message << '\n';
+    } catch (const detail::input_error& e) {
+      io.err << "calp: " << to_string(e.error.code) << ": " << e.error.message << '\n';
+    }
+    return exit_bad_input;
+  }
+  io.err << fmt::format("calp: unknown command `{}`\n\n", args[0].substr(0, 40));
+  print_usage(io.err);
+  return exit_bad_input;
+}
+
+}  // namespace calp::cli
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  try {
+    return calp::cli::run(args, {std::cout, std::cerr, std::cin});
+  } catch (const std::exception& e) {
+    std::cerr << "calp: internal error: " << e.what() << '\n';
+    return 3;
+  }
+}

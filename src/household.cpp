@@ -1,0 +1,328 @@
+#include "calp/household.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <utility>
+
+#include "detail/input_text.hpp"
+#include "detail/json_input.hpp"
+
+namespace calp {
+
+std::string_view to_string(member_role r) noexcept {
+  switch (r) {
+    case member_role::allocataire: return "allocataire";
+    case member_role::conjoint: return "conjoint";
+    case member_role::other: return "other";
+  }
+  return "unknown";
+}
+
+result<member_role> parse_member_role(std::string_view name) {
+  for (const auto r : {member_role::allocataire, member_role::conjoint, member_role::other}) {
+    if (name == to_string(r)) return r;
+  }
+  return fail(errc::household_role,
+              fmt::format("unknown role `{}`, expected `allocataire`, `conjoint` or `other`",
+                          detail::echo(name)));
+}
+
+bool benefit::is_personal() const noexcept {
+  return std::ranges::find(personal_benefit_codes, code) != std::end(personal_benefit_codes);
+}
+
+namespace {
+
+using detail::child_path;
+using detail::index_path;
+using detail::throw_input_error;
+
+constexpr std::size_t max_benefit_code_length = 16;
+
+bool well_formed_code(std::string_view code) noexcept {
+  return !code.empty() && code.size() <= max_benefit_code_length &&
+         std::ranges::all_of(code, [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+// `make` takes dates built in code, not only parsed ones: a day that does not exist or
+// lies outside the years `parse_date` accepts would be written by `to_json` and then
+// refused by `from_json`, so it is refused here as `parse_date` would.
+void check_date(date d, const std::string& path) {
+  if (!d.ok() || d.year() < std::chrono::year{min_year} || d.year() > std::chrono::year{max_year}) {
+    throw_input_error(errc::date_format,
+                      fmt::format("{} is not a real day between the years {} and {}", path,
+                                  min_year, max_year),
+                      path);
+  }
+}
+
+void check_benefit(const benefit& b, const std::string& path) {
+  if (!well_formed_code(b.code)) {
+    throw_input_error(errc::household_benefit_code,
+                      fmt::format("benefit code `{}` must be 1 to {} characters among `A`-`Z`, "
+                                  "`0`-`9` and `_`",
+                                  detail::echo(b.code), max_benefit_code_length),
+                      child_path(path, "code"));
+  }
+  check_date(b.from, child_path(path, "from"));
+  if (b.until) {
+    check_date(*b.until, child_path(path, "until"));
+    // Equal dates are a one-day benefit, held on that day (`held_at` is inclusive).
+    if (*b.until < b.from) {
+      throw_input_error(errc::household_date_order,
+                        fmt::format("benefit `{}` ends on `{}`, before it starts on `{}`", b.code,
+                                    format_date(*b.until), format_date(b.from)),
+                        child_path(path, "until"));
+    }
+  }
+}
+
+struct role_positions {
+  std::size_t allocataire;
+  std::optional<std::size_t> conjoint;
+};
+
+role_positions check_members(const std::vector<member>& members, const household_limits& limits) {
+  if (members.size() > limits.max_members) {
+    throw_input_error(errc::json_too_long,
+                      fmt::format("members has {} items, over the limit of {}", members.size(),
+                                  limits.max_members),
+                      "members");
+  }
+  // Hashing keeps the check linear when a host raises `max_members`.
+  std::unordered_map<std::string_view, std::size_t> first_with_id;
+  first_with_id.reserve(members.size());
+  std::optional<std::size_t> allocataire;
+  std::optional<std::size_t> conjoint;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const member& m = members[i];
+    const auto path = index_path("members", i);
+    if (const auto [it, inserted] = first_with_id.try_emplace(m.id.str(), i); !inserted) {
+      throw_input_error(errc::household_duplicate_id,
+                        fmt::format("member id `{}` is already the id of members[{}]", m.id.str(),
+                                    it->second),
+                        child_path(path, "id"));
+    }
+    switch (m.role) {
+      case member_role::allocataire:
+        if (allocataire) {
+          throw_input_error(errc::household_allocataire,
+                            fmt::format("members[{}] and members[{}] are both allocataire, a "
+                                        "household has exactly one",
+                                        *allocataire, i),
+                            child_path(path, "role"));
+        }
+        allocataire = i;
+        break;
+      case member_role::conjoint:
+        if (conjoint) {
+          throw_input_error(errc::household_conjoint,
+                            fmt::format("members[{}] and members[{}] are both conjoint, a "
+                                        "household has at most one",
+                                        *conjoint, i),
+                            child_path(path, "role"));
+        }
+        conjoint = i;
+        break;
+      case member_role::other: break;
+      default:
+        // Only reachable through a cast; `to_json` could not write it back.
+        throw_input_error(errc::household_role,
+                          fmt::format("role value {} is not a member role",
+                                      static_cast<int>(m.role)),
+                          child_path(path, "role"));
+    }
+    check_date(m.birth_date, child_path(path, "birth_date"));
+    if (m.left) check_date(*m.left, child_path(path, "left"));
+    const auto benefits_path = child_path(path, "benefits");
+    if (m.benefits.size() > limits.max_benefits_per_member) {
+      throw_input_error(errc::json_too_long,
+                        fmt::format("{} has {} items, over the limit of {}", benefits_path,
+                                    m.benefits.size(), limits.max_benefits_per_member),
+                        benefits_path);
+    }
+    for (std::size_t j = 0; j < m.benefits.size(); ++j) {
+      check_benefit(m.benefits[j], index_path(benefits_path, j));
+    }
+  }
+  if (!allocataire) {
+    throw_input_error(errc::household_allocataire,
+                      "the household has no allocataire, it needs exactly one", "members");
+  }
+  return {*allocataire, conjoint};
+}
+
+void check_delegation(const delegation& d, const std::vector<member>& members,
+                      std::optional<std::size_t> conjoint) {
+  if (!conjoint) {
+    throw_input_error(errc::household_delegation,
+                      fmt::format("delegation to `{}`, but the household has no conjoint",
+                                  d.to.str()),
+                      "delegation.to");
+  }
+  if (const auto& conjoint_id = members[*conjoint].id; d.to != conjoint_id) {
+    const bool is_member = std::ranges::any_of(members, [&](const member& m) { return m.id == d.to; });
+    throw_input_error(errc::household_delegation,
+                      fmt::format("delegation to `{}`, who is {}; only the conjoint `{}` can hold it",
+                                  d.to.str(), is_member ? "not the conjoint" : "not a member",
+                                  conjoint_id.str()),
+                      "delegation.to");
+  }
+  check_date(d.granted, "delegation.granted");
+  if (d.revoked) {
+    check_date(*d.revoked, "delegation.revoked");
+    // Equal dates are a délégation that never applied: `active_at` excludes `revoked`.
+    if (*d.revoked < d.granted) {
+      throw_input_error(errc::household_date_order,
+                        fmt::format("delegation revoked on `{}`, before it was granted on `{}`",
+                                    format_date(*d.revoked), format_date(d.granted)),
+                        "delegation.revoked");
+    }
+  }
+}
+
+// Turns the error of an identifier or role parser into one that names the field.
+template <class T>
+T parsed_field(result<T> parsed, const std::string& path) {
+  if (!parsed) {
+    const auto& e = parsed.error();
+    throw_input_error(e.code, fmt::format("{}: {}", path, e.message), path);
+  }
+  return std::move(parsed).value();
+}
+
+benefit read_benefit(const nlohmann::json& j, std::string path, const household_limits& limits) {
+  detail::object_reader r(j, std::move(path), limits.max_string_length);
+  benefit b{.code = r.required_string("code"),
+            .from = r.required_date("from"),
+            .until = r.optional_date("until")};
+  r.finish();
+  return b;
+}
+
+member read_member(const nlohmann::json& j, std::string path, const household_limits& limits) {
+  detail::object_reader r(j, std::move(path), limits.max_string_length);
+  auto id = parsed_field(person_id::parse(r.required_string("id")), r.field_path("id"));
+  const auto role = parsed_field(parse_member_role(r.required_string("role")), r.field_path("role"));
+  const auto birth_date = r.required_date("birth_date");
+  std::vector<benefit> benefits;
+  if (const auto* list = r.optional_array("benefits", limits.max_benefits_per_member)) {
+    benefits.reserve(list->size());
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      benefits.push_back(read_benefit((*list)[i], index_path(r.field_path("benefits"), i), limits));
+    }
+  }
+  const auto left = r.optional_date("left");
+  r.finish();
+  return member{.id = std::move(id),
+                .role = role,
+                .birth_date = birth_date,
+                .benefits = std::move(benefits),
+                .left = left};
+}
+
+delegation read_delegation(const nlohmann::json& j, const household_limits& limits) {
+  detail::object_reader r(j, "delegation", limits.max_string_length);
+  auto to = parsed_field(person_id::parse(r.required_string("to")), r.field_path("to"));
+  const auto granted = r.required_date("granted");
+  const auto revoked = r.optional_date("revoked");
+  r.finish();
+  return delegation{.to = std::move(to), .granted = granted, .revoked = revoked};
+}
+
+household read_household(const nlohmann::json& j, const household_limits& limits) {
+  detail::object_reader r(j, "", limits.max_string_length);
+  const auto dossier = parsed_field(dossier_number::parse(r.required_string("dossier")),
+                                    r.field_path("dossier"));
+  const auto& list = r.required_array("members", limits.max_members);
+  std::vector<member> members;
+  members.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    members.push_back(read_member(list[i], index_path("members", i), limits));
+  }
+  std::optional<delegation> deleg;
+  if (const auto* d = r.optional("delegation")) deleg = read_delegation(*d, limits);
+  r.finish();
+  auto made = household::make(dossier, std::move(members), std::move(deleg), limits);
+  if (!made) throw detail::input_error{std::move(made).error()};
+  return std::move(made).value();
+}
+
+nlohmann::ordered_json date_or_null(const std::optional<date>& d) {
+  return d ? nlohmann::ordered_json(format_date(*d)) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
+result<household> household::make(dossier_number dossier, std::vector<member> members,
+                                  std::optional<calp::delegation> delegation,
+                                  const household_limits& limits) {
+  return detail::read_document([&] {
+    const auto roles = check_members(members, limits);
+    if (delegation) check_delegation(*delegation, members, roles.conjoint);
+    return household(dossier, std::move(members), std::move(delegation), roles.allocataire,
+                     roles.conjoint.value_or(no_conjoint));
+  });
+}
+
+result<household> household::from_json(std::string_view json, const household_limits& limits) {
+  auto parsed = detail::parse_json(
+      json, {.max_bytes = limits.max_bytes,
+             .max_depth = limits.max_depth,
+             .max_string_length = limits.max_string_length});
+  if (!parsed) return unexpected<calp::error>(std::move(parsed).error());
+  return detail::read_document([&] { return read_household(*parsed, limits); });
+}
+
+std::string household::to_json() const {
+  // Fields in a fixed order and absent values written as null (only `left` is omitted
+  // when absent, as in DESIGN.md): equal households give identical text.
+  using json = nlohmann::ordered_json;
+  json members_json = json::array();
+  for (const member& m : members_) {
+    json benefits_json = json::array();
+    for (const benefit& b : m.benefits) {
+      json b_json;
+      b_json["code"] = b.code;
+      b_json["from"] = format_date(b.from);
+      b_json["until"] = date_or_null(b.until);
+      benefits_json.push_back(std::move(b_json));
+    }
+    json m_json;
+    m_json["id"] = std::string(m.id.str());
+    m_json["role"] = std::string(to_string(m.role));
+    m_json["birth_date"] = format_date(m.birth_date);
+    m_json["benefits"] = std::move(benefits_json);
+    if (m.left) m_json["left"] = format_date(*m.left);
+    members_json.push_back(std::move(m_json));
+  }
+  json doc;
+  doc["dossier"] = std::string(dossier_.str());
+  doc["members"] = std::move(members_json);
+  if (delegation_) {
+    json d_json;
+    d_json["to"] = std::string(delegation_->to.str());
+    d_json["granted"] = format_date(delegation_->granted);
+    d_json["revoked"] = date_or_null(delegation_->revoked);
+    doc["delegation"] = std::move(d_json);
+  } else {
+    doc["delegation"] = nullptr;
+  }
+  return doc.dump(2);
+}
+
+const member* household::find(std::string_view id) const noexcept {
+  const auto it = std::ranges::find_if(members_, [&](const member& m) { return m.id == id; });
+  return it == members_.end() ? nullptr : &*it;
+}
+
+const member* household::conjoint() const noexcept {
+  return conjoint_ == no_conjoint ? nullptr : &members_[conjoint_];
+}
+
+}  // namespace calp

@@ -1,0 +1,65 @@
+#include "calp/roles.hpp"
+
+#include <algorithm>
+
+namespace calp {
+
+std::string_view to_string(household_role r) noexcept {
+  switch (r) {
+    case household_role::allocataire: return "allocataire";
+    case household_role::conjoint: return "conjoint";
+    case household_role::conjoint_allocataire: return "conjoint_allocataire";
+    case household_role::other: return "other";
+    case household_role::under_15: return "under_15";
+    case household_role::not_member: return "not_member";
+  }
+  return "not_member";
+}
+
+namespace {
+
+constexpr std::chrono::years account_age{15};
+
+bool holds_personal_benefit(const member& m, date at) noexcept {
+  return std::any_of(m.benefits.begin(), m.benefits.end(),
+                     [at](const benefit& b) { return b.is_personal() && b.held_at(at); });
+}
+
+}  // namespace
+
+standing standing_at(const household& h, const member& m, date at) noexcept {
+  standing s;
+  if (!m.member_at(at)) return s;
+  const member* conjoint = h.conjoint();
+  s.in_couple = conjoint != nullptr && conjoint->member_at(at);
+  if (at < anniversary(m.birth_date, account_age)) {
+    s.role = household_role::under_15;
+    return s;
+  }
+  switch (m.role) {
+    case member_role::allocataire:
+      s.role = household_role::allocataire;
+      break;
+    case member_role::conjoint:
+      s.role = holds_personal_benefit(m, at) ? household_role::conjoint_allocataire
+                                             : household_role::conjoint;
+      // The délégation is recorded with its holder; the household guarantees that
+      // holder is the conjoint, and membership was checked above (R7: a separation
+      // ends it).
+      s.has_delegation = h.delegation() && h.delegation()->to == m.id &&
+                         h.delegation()->active_at(at);
+      break;
+    case member_role::other:
+      s.role = household_role::other;
+      break;
+  }
+  return s;
+}
+
+standing standing_at(const household& h, std::string_view person, date at) noexcept {
+  const member* m = h.find(person);
+  if (m == nullptr) return standing{};
+  return standing_at(h, *m, at);
+}
+
+}  // namespace calp

@@ -1,0 +1,15 @@
+# ctest learns test cases from doctest and runs each by name; a `;` or `[` in a name
+# breaks that lookup, and the case would then silently not run.
+file(GLOB sources "${TEST_DIR}/unit/*.cpp")
+foreach(source IN LISTS sources)
+  file(STRINGS "${source}" lines REGEX "TEST_CASE(_TEMPLATE)?\\(\"")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "TEST_CASE[A-Z_]*\\(\"[^\"]*[[]")
+      message(FATAL_ERROR "${source}: a test name contains `[`: ${line}")
+    endif()
+  endforeach()
+  file(READ "${source}" text)
+  if(text MATCHES "TEST_CASE[A-Z_]*\\(\"[^\"]*;")
+    message(FATAL_ERROR "${source}: a test name contains `;`")
+  endif()
+endforeach()
