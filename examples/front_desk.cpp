@@ -22,7 +22,7 @@ int usage() {
 void show(const calp::household& h, std::string_view person, std::string_view agent,
           calp::date at) {
   const calp::standing s = calp::standing_at(h, person, at);
-  std::cout << "\nPersonne " << person << " : " << calp::to_string(s.role)
+  std::cout << "\nPersonne " << person << " : " << calp::libelle(s.role)
             << (s.has_delegation ? " avec délégation de gestion" : "") << '\n';
   for (const calp::action a : calp::all_actions) {
     const calp::decision d = calp::decide(

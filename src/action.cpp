@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "detail/input_text.hpp"
+
 namespace calp {
 
 namespace {
@@ -40,12 +42,11 @@ result<action> parse_action(std::string_view name) {
   for (const action a : all_actions) {
     if (to_string(a) == name) return a;
   }
-  constexpr std::size_t echoed = 40;
   return fail(errc::action_unknown,
-              fmt::format("unknown action `{}`{}; expected one of own_data.read, "
+              fmt::format("unknown action `{}`; expected one of own_data.read, "
                           "own_contact.update, own_password.change, separation.declare, "
                           "dossier.read, changes.declare, benefit.request, delegation.manage",
-                          name.substr(0, echoed), name.size() > echoed ? "…" : ""));
+                          detail::echo(name)));
 }
 
 }  // namespace calp

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "detail/input_text.hpp"
+
 namespace calp {
 
 std::string_view to_string(channel c) noexcept {
@@ -11,10 +13,8 @@ std::string_view to_string(channel c) noexcept {
 result<channel> parse_channel(std::string_view name) {
   if (name == "online") return channel::online;
   if (name == "front-desk" || name == "front_desk") return channel::front_desk;
-  constexpr std::size_t echoed = 40;
   return fail(errc::channel_unknown,
-              fmt::format("unknown channel `{}`{}; expected online or front-desk",
-                          name.substr(0, echoed), name.size() > echoed ? "…" : ""));
+              fmt::format("unknown channel `{}`; expected online or front-desk", detail::echo(name)));
 }
 
 decision decide(const policy& p, const household& h, const request& r) noexcept {

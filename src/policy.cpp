@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <optional>
 
+#include "detail/input_text.hpp"
 #include "detail/json_input.hpp"
 
 namespace calp {
@@ -133,7 +134,7 @@ class policy_compiler {
     if (!index) {
       throw_input_error(errc::policy_invalid,
                         fmt::format("{}: reason `{}` is not defined in reasons",
-                                    reader.field_path(key), code.substr(0, max_code_length)),
+                                    reader.field_path(key), detail::echo(code)),
                         reader.field_path(key));
     }
     return *index;

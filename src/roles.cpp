@@ -16,6 +16,18 @@ std::string_view to_string(household_role r) noexcept {
   return "not_member";
 }
 
+std::string_view libelle(household_role r) noexcept {
+  switch (r) {
+    case household_role::allocataire: return "allocataire";
+    case household_role::conjoint: return "conjoint";
+    case household_role::conjoint_allocataire: return "conjoint allocataire";
+    case household_role::other: return "autre membre du foyer de 15 ans ou plus";
+    case household_role::under_15: return "membre du foyer de moins de 15 ans";
+    case household_role::not_member: return "pas membre du foyer à cette date";
+  }
+  return "pas membre du foyer à cette date";
+}
+
 namespace {
 
 constexpr std::chrono::years account_age{15};

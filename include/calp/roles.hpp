@@ -25,6 +25,8 @@ inline constexpr std::size_t household_role_count = 6;
 /// `"allocataire"`, `"conjoint"`, `"conjoint_allocataire"`, `"other"`, `"under_15"`,
 /// `"not_member"`.
 [[nodiscard]] std::string_view to_string(household_role r) noexcept;
+/// The role in French for a front-desk screen (`"conjoint allocataire"`).
+[[nodiscard]] std::string_view libelle(household_role r) noexcept;
 
 /// Everything the policy needs to know about one person at one date.
 struct standing {

@@ -11,6 +11,7 @@
 
 #include "calp/calp.hpp"
 #include "cli/cli.hpp"
+#include "detail/input_text.hpp"
 #include "detail/json_input.hpp"
 
 namespace calp::cli {
@@ -43,7 +44,7 @@ arguments::arguments(std::span<const std::string_view> args, std::span<const std
       if (options_.count(name) != 0) throw usage_error{fmt::format("--{} is given twice", name)};
       options_.emplace(name, *value);
     } else {
-      throw usage_error{fmt::format("unknown option `--{}`", name.substr(0, 40))};
+      throw usage_error{fmt::format("unknown option `--{}`", detail::echo(name))};
     }
   }
 }
@@ -229,7 +230,7 @@ int decide(std::span<const std::string_view> raw, const streams& io) {
                                          "channel",   "agent",  "policy", "requests"};
   const arguments args(raw, valued, {});
   if (!args.positional().empty()) {
-    throw usage_error{fmt::format("unexpected argument `{}`", args.positional()[0].substr(0, 40))};
+    throw usage_error{fmt::format("unexpected argument `{}`", detail::echo(args.positional()[0]))};
   }
   const auto household_path = args.required("household");
   const auto requests_path = args.option("requests");

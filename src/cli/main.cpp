@@ -5,6 +5,7 @@
 
 #include "calp/version.hpp"
 #include "cli/cli.hpp"
+#include "detail/input_text.hpp"
 #include "detail/json_input.hpp"
 
 namespace calp::cli {
@@ -135,7 +136,7 @@ int run(std::span<const std::string_view> args, const streams& io) {
     }
     return exit_bad_input;
   }
-  io.err << fmt::format("calp: unknown command `{}`\n\n", args[0].substr(0, 40));
+  io.err << fmt::format("calp: unknown command `{}`\n\n", detail::echo(args[0]));
   print_usage(io.err);
   return exit_bad_input;
 }

@@ -64,4 +64,5 @@ TEST_CASE("R5 role names are stable") {
   CHECK(calp::to_string(calp::household_role::conjoint_allocataire) == "conjoint_allocataire");
   CHECK(calp::to_string(calp::household_role::under_15) == "under_15");
   CHECK(calp::to_string(calp::household_role::not_member) == "not_member");
+  CHECK(calp::libelle(calp::household_role::conjoint_allocataire) == "conjoint allocataire");
 }
