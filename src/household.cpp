@@ -1,8 +1,11 @@
 #include "calp/household.hpp"
 
+#include "calp/roles.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <utility>
@@ -314,6 +317,55 @@ std::string household::to_json() const {
     doc["delegation"] = nullptr;
   }
   return doc.dump(2);
+}
+
+namespace {
+
+std::int32_t day_number(date d) noexcept {
+  return static_cast<std::int32_t>(std::chrono::sys_days{d}.time_since_epoch().count());
+}
+
+constexpr std::int32_t never = std::numeric_limits<std::int32_t>::max();
+
+}  // namespace
+
+household::household(dossier_number dossier, std::vector<member> members,
+                     std::optional<calp::delegation> delegation, std::size_t allocataire,
+                     std::size_t conjoint)
+    : dossier_(dossier),
+      members_(std::move(members)),
+      delegation_(std::move(delegation)),
+      allocataire_(allocataire),
+      conjoint_(conjoint) {
+  // Anything the quick facts cannot hold exactly leaves `quick_.count` at 0.
+  if (members_.size() > quick_member_capacity) return;
+  quick_facts q;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    const member& m = members_[i];
+    const auto id = m.id.str();
+    if (id.size() > quick_id_capacity) return;
+    quick_member& k = q.members[i];
+    std::copy(id.begin(), id.end(), k.id.begin());
+    k.id_length = static_cast<std::uint8_t>(id.size());
+    k.role = m.role;
+    k.adult_from = day_number(anniversary(m.birth_date, account_age));
+    k.left_on = m.left ? day_number(*m.left) : never;
+  }
+  if (conjoint_ != no_conjoint) {
+    q.conjoint = static_cast<std::uint8_t>(conjoint_);
+    for (const benefit& b : members_[conjoint_].benefits) {
+      if (!b.is_personal()) continue;
+      if (q.conjoint_benefit_count == quick_benefit_capacity) return;
+      q.conjoint_benefits[q.conjoint_benefit_count++] = {day_number(b.from),
+                                                         b.until ? day_number(*b.until) : never};
+    }
+    if (delegation_) {
+      q.delegation_from = day_number(delegation_->granted);
+      q.delegation_until = delegation_->revoked ? day_number(*delegation_->revoked) : never;
+    }
+  }
+  q.count = static_cast<std::uint8_t>(members_.size());
+  quick_ = q;
 }
 
 const member* household::find(std::string_view id) const noexcept {

@@ -118,7 +118,7 @@ class policy_compiler {
     p_.under_15_ = *find_reason(reasons::under_15);
     p_.not_member_ = *find_reason(reasons::not_member);
     p_.agent_required_ = *find_reason(reasons::agent_required);
-    not_allowed_ = *find_reason(reasons::not_allowed);
+    p_.not_allowed_ = *find_reason(reasons::not_allowed);
   }
 
   std::optional<std::uint16_t> find_reason(std::string_view code) const {
@@ -234,7 +234,7 @@ class policy_compiler {
       if (c->allow && (!c->only_in_couple || s.in_couple)) return {true, c->reason};
       if (!first_denial) first_denial = policy::outcome{false, c->allow ? c->otherwise : c->reason};
     }
-    return first_denial.value_or(policy::outcome{false, not_allowed_});
+    return first_denial.value_or(policy::outcome{false, p_.not_allowed_});
   }
 
   void compile_table() {
@@ -251,7 +251,6 @@ class policy_compiler {
   }
 
   policy& p_;
-  std::uint16_t not_allowed_ = 0;
   std::optional<cell> cells_[action_count][subject_count];
 };
 
@@ -270,12 +269,10 @@ const policy& policy::caf_default() {
 std::string_view policy::caf_default_json() noexcept { return detail::caf_default_policy_json; }
 
 policy::outcome policy::engine_outcome(std::string_view engine_reason) const noexcept {
-  for (std::size_t i = 0; i < reasons_.size(); ++i) {
-    if (reasons_[i].code == engine_reason) return {false, static_cast<std::uint16_t>(i)};
-  }
-  // Every engine reason is required at load, so this is only reached with a code that
-  // is not an engine reason: deny all the same.
-  return {false, agent_required_};
+  if (engine_reason == reasons::agent_required) return {false, agent_required_};
+  if (engine_reason == reasons::not_member) return {false, not_member_};
+  if (engine_reason == reasons::under_15) return {false, under_15_};
+  return {false, not_allowed_};
 }
 
 std::string policy::table() const {

@@ -4,6 +4,7 @@
 /// person, the action, the date and the channel. No clock, no I/O, no allocation. It
 /// never fails open: anything it cannot establish denies.
 
+#include <span>
 #include <string_view>
 
 #include "calp/action.hpp"
@@ -55,5 +56,18 @@ struct decision {
 
 /// `decide` under `policy::caf_default()`.
 [[nodiscard]] decision decide(const household& h, const request& r) noexcept;
+
+/// One question of a batch: a request about a household the caller holds.
+struct household_request {
+  const calp::household* in = nullptr;
+  calp::request what;
+};
+
+/// Decides every request of `batch` into the same position of `out`, exactly as
+/// `decide` would one by one. Faster on many households: it asks the processor for the
+/// households a few requests ahead, so their memory loads overlap. A null household
+/// denies with `reasons::not_member`. Precondition: `out.size() >= batch.size()`.
+void decide_batch(const policy& p, std::span<const household_request> batch,
+                  std::span<decision> out) noexcept;
 
 }  // namespace calp

@@ -8,7 +8,9 @@
 /// `household::from_json`, which check every invariant; once built it is immutable and
 /// safe to share between threads.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +22,8 @@
 #include "calp/ids.hpp"
 
 namespace calp {
+
+struct standing;
 
 /// The role a member has in the dossier as recorded by the Caf.
 enum class member_role { allocataire, conjoint, other };
@@ -93,7 +97,9 @@ class household {
  public:
   /// Checks the invariants above. Errors name the field, with the codes
   /// `errc::household_*`, `errc::json_too_long` (more members or benefits than
-  /// `limits` allow) and `errc::household_benefit_code`.
+  /// `limits` allow), `errc::household_benefit_code`, and `errc::date_format` for a day
+  /// that does not exist or lies outside `min_year`..`max_year` (what `to_json` writes
+  /// must read back).
   [[nodiscard]] static result<household> make(dossier_number dossier, std::vector<member> members,
                                               std::optional<calp::delegation> delegation,
                                               const household_limits& limits = {});
@@ -129,13 +135,38 @@ class household {
 
   household(dossier_number dossier, std::vector<member> members,
             std::optional<calp::delegation> delegation, std::size_t allocataire,
-            std::size_t conjoint)
-      : dossier_(dossier),
-        members_(std::move(members)),
-        delegation_(std::move(delegation)),
-        allocataire_(allocataire),
-        conjoint_(conjoint) {}
+            std::size_t conjoint);
 
+  // What a decision reads, kept inside the object so that deciding on a household that
+  // is not in the cache costs one memory round trip instead of one per pointer followed
+  // (members, then benefits): see bench/RESULTS.md. Built once from `members_` and
+  // `delegation_`, and only for households it can describe exactly (few members, short
+  // ids, few personal benefit periods); for the others `count` is 0 and decisions take
+  // the general path over `members_`. Days are counts since 1970-01-01.
+  static constexpr std::size_t quick_member_capacity = 6;
+  static constexpr std::size_t quick_id_capacity = 22;
+  static constexpr std::size_t quick_benefit_capacity = 2;
+  static constexpr std::uint8_t quick_none = 0xFF;
+  struct quick_member {
+    std::array<char, quick_id_capacity> id{};
+    std::uint8_t id_length = 0;
+    member_role role = member_role::other;
+    std::int32_t adult_from = 0;  // the 15th birthday (R6)
+    std::int32_t left_on = 0;     // no longer a member from this day; never: INT32_MAX
+  };
+  struct quick_facts {
+    std::array<quick_member, quick_member_capacity> members{};
+    std::uint8_t count = 0;
+    std::uint8_t conjoint = quick_none;
+    std::uint8_t conjoint_benefit_count = 0;
+    std::int32_t delegation_from = 0;   // délégation active on [from, until)
+    std::int32_t delegation_until = 0;
+    // The conjoint's AJPA, BAFA, AAH, PALA periods, inclusive: {from, until}.
+    std::array<std::array<std::int32_t, 2>, quick_benefit_capacity> conjoint_benefits{};
+  };
+  friend standing standing_at(const household& h, std::string_view person, date at) noexcept;
+
+  quick_facts quick_;
   dossier_number dossier_;
   std::vector<member> members_;
   std::optional<calp::delegation> delegation_;

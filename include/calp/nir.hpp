@@ -41,7 +41,8 @@ class nir {
                                          nir_profile profile = nir_profile::strict);
 
   /// The key of a 13-character body (digits, `2A`/`2B` allowed at positions 6–7):
-  /// `97 - (body mod 97)`, 1 to 97, with `2A` read as `19` and `2B` as `18`.
+  /// `97 - (body mod 97)`, 1 to 97, with `2A` read as `19` and `2B` as `18`. The body is
+  /// normalised as by `parse` first, so `2 84 05 2a 321 025` gives 52.
   /// Errors: `errc::nir_length`, `errc::nir_character`.
   [[nodiscard]] static result<int> compute_key(std::string_view body13);
 

@@ -106,7 +106,8 @@ class policy {
   [[nodiscard]] outcome evaluate(action a, const standing& s) const noexcept {
     return table_[slot(a, s)];
   }
-  /// The outcome of an engine reason (`reasons::under_15`, ...).
+  /// The denial with an engine reason (`reasons::under_15`, ...); any other code gives
+  /// the `reasons::not_allowed` denial.
   [[nodiscard]] outcome engine_outcome(std::string_view engine_reason) const noexcept;
 
   [[nodiscard]] std::string_view reason_code(std::uint16_t index) const noexcept {
@@ -135,6 +136,7 @@ class policy {
   std::string id_;
   std::vector<reason_text> reasons_;
   std::array<outcome, slot_count> table_{};
+  std::uint16_t not_allowed_ = 0;
   std::uint16_t under_15_ = 0;
   std::uint16_t not_member_ = 0;
   std::uint16_t agent_required_ = 0;

@@ -22,6 +22,9 @@ enum class household_role : unsigned char {
 
 inline constexpr std::size_t household_role_count = 6;
 
+/// The age from which a member has a personal account (R6).
+inline constexpr std::chrono::years account_age{15};
+
 /// `"allocataire"`, `"conjoint"`, `"conjoint_allocataire"`, `"other"`, `"under_15"`,
 /// `"not_member"`.
 [[nodiscard]] std::string_view to_string(household_role r) noexcept;
@@ -39,8 +42,9 @@ struct standing {
   friend bool operator==(const standing&, const standing&) = default;
 };
 
-/// Derives the standing of `person` in `h` at `at`. Pure, allocation-free; an unknown
-/// id gives `household_role::not_member`. Age is checked before the recorded role: an
+/// Derives the standing of `person` in `h` at `at`. Pure, allocation-free, and for usual
+/// households it reads only the household object itself; an unknown id gives
+/// `household_role::not_member`. Age is checked before the recorded role: an
 /// allocataire under 15 cannot occur in real files, but would get no rights either.
 [[nodiscard]] standing standing_at(const household& h, std::string_view person, date at) noexcept;
 

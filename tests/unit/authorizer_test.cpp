@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <vector>
 #include <string>
 
 #include "calp/calp.hpp"
@@ -122,4 +123,30 @@ TEST_CASE("R9 channel names") {
   const auto bad = calp::parse_channel("phone");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == calp::errc::channel_unknown);
+}
+
+TEST_CASE("R9 decide_batch gives exactly the decisions of decide, one by one") {
+  const calp::household households[] = {every_role(), single(),
+                                        with(R"(, "benefits": [{"code": "AAH", "from": "2020-01-01"}])", "null")};
+  std::vector<calp::household_request> batch;
+  for (const auto& h : households) {
+    for (const auto& m : h.members()) {
+      for (const calp::action a : calp::all_actions) {
+        batch.push_back({&h, {m.id.str(), a, day("2026-11-28")}});
+        batch.push_back({&h, {m.id.str(), a, day("2026-11-28"), calp::channel::front_desk, "A1"}});
+        batch.push_back({&h, {m.id.str(), a, day("2026-11-28"), calp::channel::front_desk, ""}});
+      }
+    }
+  }
+  batch.push_back({nullptr, {"allocataire", calp::action::own_data_read, day("2026-11-28")}});
+  std::vector<calp::decision> out(batch.size());
+  calp::decide_batch(calp::policy::caf_default(), batch, out);
+  for (std::size_t i = 0; i + 1 < batch.size(); ++i) {
+    const auto one = calp::decide(*batch[i].in, batch[i].what);
+    CHECK(out[i].allowed == one.allowed);
+    CHECK(out[i].reason == one.reason);
+    CHECK(out[i].role == one.role);
+  }
+  CHECK_FALSE(out.back().allowed);
+  CHECK(out.back().reason == calp::reasons::not_member);
 }

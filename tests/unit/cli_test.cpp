@@ -44,6 +44,15 @@ outcome calp_run(const std::string& args, const std::string& input = "") {
   return o;
 }
 
+// One JSON document per line, as `decide --requests` prints them.
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line;
+  std::vector<nlohmann::json> out;
+  while (std::getline(lines, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
 const std::string data = CALP_EXAMPLES_DATA_DIR;
 const std::string couple = data + "/couple-sans-delegation.json";
 
@@ -140,10 +149,7 @@ TEST_CASE("R9 calp decide --requests: one decision per line, in order") {
       R"({"person": "p5", "action": "own_data.read", "at": "2026-08-31"})";
   const auto o = calp_run("decide --household '" + couple + "' --requests -", requests);
   CHECK(o.status == 0);
-  std::istringstream lines(o.out);
-  std::string line;
-  std::vector<nlohmann::json> out;
-  while (std::getline(lines, line)) out.push_back(nlohmann::json::parse(line));
+  const auto out = json_lines(o.out);
   REQUIRE(out.size() == 4);
   CHECK(out[0]["reason"] == "allocataire");
   CHECK(out[1]["reason"] == "conjoint_without_delegation");
@@ -162,10 +168,7 @@ TEST_CASE("R5 calp decide --requests: a bad line gets an error in its place and 
       R"({"person": "p2", "action": "own_data.read", "at": "2026-11-28"})" "\n";
   const auto o = calp_run("decide --household '" + couple + "' --requests - --at 2026-11-28", requests);
   CHECK(o.status == 2);
-  std::istringstream lines(o.out);
-  std::string line;
-  std::vector<nlohmann::json> out;
-  while (std::getline(lines, line)) out.push_back(nlohmann::json::parse(line));
+  const auto out = json_lines(o.out);
   REQUIRE(out.size() == 7);
   CHECK(out[0]["allowed"] == true);
   CHECK(out[1]["error"]["code"] == "calp.action.unknown");
