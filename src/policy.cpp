@@ -95,7 +95,7 @@ class policy_compiler {
                         "reasons");
     }
     for (const auto& [code, message] : j.items()) {
-      const auto path = reader.field_path(code);
+      const auto path = reader.field_path(detail::echo(code));
       if (!is_code(code)) {
         throw_input_error(errc::policy_invalid,
                           fmt::format("{}: a reason code is 1 to 64 characters among a-z, 0-9 and `_`", path),
@@ -143,12 +143,14 @@ class policy_compiler {
   void read_rules(const nlohmann::json& j) {
     detail::object_reader rules(j, "rules", policy::max_message_length);
     for (const auto& [name, by_subject] : j.items()) {
-      const auto path = rules.field_path(name);
+      // Keys are user input: the path quotes them bounded and escaped.
+      const auto path = rules.field_path(detail::echo(name));
       const auto a = parse_action(name);
       if (!a) throw_input_error(errc::action_unknown, fmt::format("{}: {}", path, a.error().message), path);
       detail::object_reader subjects(by_subject, path, policy::max_message_length);
-      for (const auto& [subject_name, cell_json] : by_subject.items()) {
-        const auto subject_path = subjects.field_path(subject_name);
+      for (const auto& item : by_subject.items()) {
+        const std::string& subject_name = item.key();
+        const auto subject_path = subjects.field_path(detail::echo(subject_name));
         const auto s = std::find_if(std::begin(all_subjects), std::end(all_subjects),
                                     [&](subject x) { return to_string(x) == subject_name; });
         if (s == std::end(all_subjects)) {
@@ -159,7 +161,7 @@ class policy_compiler {
                             subject_path);
         }
         cells_[static_cast<std::size_t>(*a)][static_cast<std::size_t>(*s)] =
-            read_cell(cell_json, subject_path);
+            read_cell(item.value(), subject_path);
       }
     }
   }
