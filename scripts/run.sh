@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
+  export CCACHE_BASEDIR="$PWD"
+fi
 cmake --preset release "${launcher[@]}" >/dev/null
 cmake --build --preset release -j "$(nproc)" --target front_desk calp_cli >&2
 

@@ -9,7 +9,11 @@ scripts/install-deps.sh
 
 jobs=$(nproc)
 launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
+  export CCACHE_BASEDIR="$PWD"
+fi
 
 for preset in ci-dev ci-asan; do
   echo "== calp: $preset ==" >&2

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "unit/test_support.hpp"
+
 namespace {
 
 struct outcome {
@@ -20,13 +22,6 @@ struct outcome {
   std::string out;
   std::string err;
 };
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Runs `calp ARGS` through the shell; `input`, when given, is its standard input.
 outcome calp_run(const std::string& args, const std::string& input = "") {
@@ -39,7 +34,7 @@ outcome calp_run(const std::string& args, const std::string& input = "") {
   const std::string command = std::string("'") + CALP_CLI_PATH + "' " + args + " <'" + in.string() +
                               "' >'" + out.string() + "' 2>'" + err.string() + "'";
   const int raw = std::system(command.c_str());
-  outcome o{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  outcome o{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, calp::testing::read_file(out), calp::testing::read_file(err)};
   std::filesystem::remove_all(dir);
   return o;
 }
@@ -112,7 +107,7 @@ TEST_CASE("R8 calp decide at the front desk gives the online answer and needs an
 }
 
 TEST_CASE("R9 calp decide reads the household from stdin with -") {
-  const auto o = calp_run("decide --household - --person p3 --action own_data.read --at 2026-11-28", slurp(couple));
+  const auto o = calp_run("decide --household - --person p3 --action own_data.read --at 2026-11-28", calp::testing::read_file(couple));
   CHECK(o.status == 0);
   CHECK(nlohmann::json::parse(o.out)["reason"] == "own_account");
 }

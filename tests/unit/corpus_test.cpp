@@ -11,24 +11,18 @@
 #include <vector>
 
 #include "calp/calp.hpp"
+#include "unit/test_support.hpp"
 
 namespace {
 
 std::vector<std::filesystem::path> corpus_files() {
   std::vector<std::filesystem::path> files;
   for (const auto& e :
-       std::filesystem::directory_iterator(std::filesystem::path(CALP_TEST_DATA_DIR) / "corpus/decisions")) {
+       std::filesystem::directory_iterator(calp::testing::test_data_dir / "corpus/decisions")) {
     if (e.path().extension() == ".json") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -38,7 +32,7 @@ TEST_CASE("R5-R10 every case of the decision corpus decides as written") {
   REQUIRE(files.size() >= 5);
   std::size_t cases = 0;
   for (const auto& file : files) {
-    const auto doc = nlohmann::json::parse(read_file(file));
+    const auto doc = nlohmann::json::parse(calp::testing::read_file(file));
     const auto h = calp::household::from_json(doc.at("household").dump());
     INFO(file.filename().string());
     REQUIRE_MESSAGE(h.has_value(), (h ? "" : h.error().message));

@@ -13,13 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "unit/test_support.hpp"
+
 namespace {
 
 using calp::errc;
 using calp::household;
 using namespace std::chrono_literals;
 
-const std::filesystem::path test_data_dir{CALP_TEST_DATA_DIR};
+using calp::testing::read_file;
+using calp::testing::test_data_dir;
 
 constexpr std::string_view design_example = R"({
   "dossier": "1234567",
@@ -33,13 +36,6 @@ constexpr std::string_view design_example = R"({
   "delegation": {"to": "p2", "granted": "2026-01-15", "revoked": null}
 })";
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot open " << path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 calp::person_id pid(std::string_view id) { return calp::person_id::parse(id).value(); }
 
