@@ -154,8 +154,10 @@ class household {
     std::int32_t adult_from = 0;  // the 15th birthday (R6)
     std::int32_t left_on = 0;     // no longer a member from this day; never: INT32_MAX
   };
+  // The household-wide fields come first and the first member right after them, so
+  // deciding for the allocataire or the conjoint usually reads one or two adjacent
+  // cache lines.
   struct quick_facts {
-    std::array<quick_member, quick_member_capacity> members{};
     std::uint8_t count = 0;
     std::uint8_t conjoint = quick_none;
     std::uint8_t conjoint_benefit_count = 0;
@@ -163,6 +165,7 @@ class household {
     std::int32_t delegation_until = 0;
     // The conjoint's AJPA, BAFA, AAH, PALA periods, inclusive: {from, until}.
     std::array<std::array<std::int32_t, 2>, quick_benefit_capacity> conjoint_benefits{};
+    std::array<quick_member, quick_member_capacity> members{};
   };
   friend standing standing_at(const household& h, std::string_view person, date at) noexcept;
 
