@@ -47,6 +47,24 @@ TEST_CASE("R5 the default policy loads and its table is the table of DESIGN.md Â
   CHECK(p.table() == design_table);
 }
 
+TEST_CASE("R5 the default policy's table is the one in the live DESIGN.md, when it is beside the checkout") {
+  // The project's checkouts sit beside `shared/`; the copy above keeps the test
+  // meaningful elsewhere, this one catches a change of DESIGN.md itself.
+  std::ifstream design(std::string(CALP_SOURCE_DIR) + "/../shared/DESIGN.md");
+  if (!design) {
+    MESSAGE("no ../shared/DESIGN.md beside the checkout: compared with the copy only");
+    return;
+  }
+  std::string table;
+  for (std::string line; std::getline(design, line);) {
+    if (table.empty() && line.rfind("| action (stable name)", 0) != 0) continue;
+    if (line.empty() || line[0] != '|') break;
+    table += line + "\n";
+  }
+  CHECK(table == design_table);
+  CHECK(calp::policy::caf_default().table() == table);
+}
+
 TEST_CASE("R5 the embedded default policy is the shipped src/policy/caf-default.json") {
   std::ifstream in(std::string(CALP_SOURCE_DIR) + "/src/policy/caf-default.json", std::ios::binary);
   std::stringstream text;
