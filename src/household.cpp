@@ -111,26 +111,23 @@ role_positions check_members(const std::vector<member>& members, const household
                                     it->second),
                         child_path(path, "id"));
     }
+    // The allocataire and the conjoint are each held by one member at most.
+    const auto claim = [&](std::optional<std::size_t>& holder, errc code, std::string_view role,
+                           std::string_view how_many) {
+      if (holder) {
+        throw_input_error(code,
+                          fmt::format("members[{}] and members[{}] are both {}, a household has {}",
+                                      *holder, i, role, how_many),
+                          child_path(path, "role"));
+      }
+      holder = i;
+    };
     switch (m.role) {
       case member_role::allocataire:
-        if (allocataire) {
-          throw_input_error(errc::household_allocataire,
-                            fmt::format("members[{}] and members[{}] are both allocataire, a "
-                                        "household has exactly one",
-                                        *allocataire, i),
-                            child_path(path, "role"));
-        }
-        allocataire = i;
+        claim(allocataire, errc::household_allocataire, "allocataire", "exactly one");
         break;
       case member_role::conjoint:
-        if (conjoint) {
-          throw_input_error(errc::household_conjoint,
-                            fmt::format("members[{}] and members[{}] are both conjoint, a "
-                                        "household has at most one",
-                                        *conjoint, i),
-                            child_path(path, "role"));
-        }
-        conjoint = i;
+        claim(conjoint, errc::household_conjoint, "conjoint", "at most one");
         break;
       case member_role::other: break;
       default:
