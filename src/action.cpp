@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string>
+
 #include "detail/input_text.hpp"
 
 namespace calp {
@@ -42,11 +44,13 @@ result<action> parse_action(std::string_view name) {
   for (const action a : all_actions) {
     if (to_string(a) == name) return a;
   }
-  return fail(errc::action_unknown,
-              fmt::format("unknown action `{}`; expected one of own_data.read, "
-                          "own_contact.update, own_password.change, separation.declare, "
-                          "dossier.read, changes.declare, benefit.request, delegation.manage",
-                          detail::echo(name)));
+  std::string expected;
+  for (const action a : all_actions) {
+    expected += expected.empty() ? "" : ", ";
+    expected += to_string(a);
+  }
+  return fail(errc::action_unknown, fmt::format("unknown action `{}`; expected one of {}",
+                                                detail::echo(name), expected));
 }
 
 }  // namespace calp

@@ -18,6 +18,14 @@ result<channel> parse_channel(std::string_view name) {
               fmt::format("unknown channel `{}`; expected online or front-desk", detail::echo(name)));
 }
 
+namespace {
+
+decision answer(const policy& p, policy::outcome o, household_role role) noexcept {
+  return decision{o.allowed, p.reason_code(o.reason), p.reason_message(o.reason), role};
+}
+
+}  // namespace
+
 decision decide(const policy& p, const household& h, const request& r) noexcept {
   const standing s = standing_at(h, r.person, r.at);
   // R8: the front desk gets the online answer, and only for a named agent; an
@@ -25,7 +33,7 @@ decision decide(const policy& p, const household& h, const request& r) noexcept 
   const policy::outcome o = r.channel == channel::front_desk && r.agent.empty()
                                 ? p.engine_outcome(reasons::agent_required)
                                 : p.evaluate(r.action, s);
-  return decision{o.allowed, p.reason_code(o.reason), p.reason_message(o.reason), s.role};
+  return answer(p, o, s.role);
 }
 
 decision decide(const household& h, const request& r) noexcept {
@@ -50,13 +58,9 @@ void decide_batch(const policy& p, std::span<const household_request> batch,
       }
     }
     const household_request& q = batch[i];
-    if (q.in == nullptr) {
-      const auto o = p.engine_outcome(reasons::not_member);
-      out[i] = decision{false, p.reason_code(o.reason), p.reason_message(o.reason),
-                        household_role::not_member};
-      continue;
-    }
-    out[i] = decide(p, *q.in, q.what);
+    out[i] = q.in != nullptr ? decide(p, *q.in, q.what)
+                             : answer(p, p.engine_outcome(reasons::not_member),
+                                      household_role::not_member);
   }
 }
 
