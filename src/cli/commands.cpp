@@ -67,23 +67,33 @@ bool arguments::flag(std::string_view name) const {
 
 namespace {
 
+// The file at `path`, or `in` for `-`; `file` holds the opened file.
+std::istream& open_input(std::string_view path, std::istream& in, std::ifstream& file) {
+  if (path == "-") return in;
+  file.open(std::string(path), std::ios::binary);
+  if (!file) throw usage_error{fmt::format("cannot read `{}`: {}", path, std::strerror(errno))};
+  return file;
+}
+
 // Reads a whole file, or standard input for `-`, stopping one byte past `limit` so that
 // the parser, not this reader, reports an oversized document and memory stays bounded.
 std::string read_input(std::string_view path, std::size_t limit, std::istream& in) {
   std::ifstream file;
-  std::istream* source = &in;
-  if (path != "-") {
-    file.open(std::string(path), std::ios::binary);
-    if (!file) {
-      throw usage_error{fmt::format("cannot read `{}`: {}", path, std::strerror(errno))};
-    }
-    source = &file;
-  }
+  std::istream& source = open_input(path, in, file);
   std::string text(limit + 1, '\0');
-  source->read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (source->bad()) throw usage_error{fmt::format("cannot read `{}`", path)};
-  text.resize(static_cast<std::size_t>(source->gcount()));
+  source.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (source.bad()) throw usage_error{fmt::format("cannot read `{}`", path)};
+  text.resize(static_cast<std::size_t>(source.gcount()));
   return text;
+}
+
+result<policy> read_policy(std::string_view path, std::istream& in) {
+  return policy::from_json(read_input(path, policy::max_bytes, in));
+}
+
+result<household> read_household(std::string_view path, std::istream& in) {
+  const household_limits limits;
+  return household::from_json(read_input(path, limits.max_bytes, in), limits);
 }
 
 std::string describe(const error& e) { return fmt::format("{}: {}", to_string(e.code), e.message); }
@@ -107,12 +117,11 @@ date today() {
 policy load_policy(const arguments& args, std::istream& in) {
   const auto path = args.option("policy");
   if (!path) return policy::caf_default();
-  return or_usage_error(policy::from_json(read_input(*path, policy::max_bytes, in)));
+  return or_usage_error(read_policy(*path, in));
 }
 
 household load_household(std::string_view path, std::istream& in) {
-  const household_limits limits;
-  return or_usage_error(household::from_json(read_input(path, limits.max_bytes, in), limits));
+  return or_usage_error(read_household(path, in));
 }
 
 std::string decision_json(const decision& d) {
@@ -167,14 +176,7 @@ decision decide_line(const policy& p, const household& h, std::string_view line,
 int decide_bulk(const policy& p, const household& h, std::string_view requests_path,
                 const bulk_defaults& defaults, const streams& io) {
   std::ifstream file;
-  std::istream* source = &io.in;
-  if (requests_path != "-") {
-    file.open(std::string(requests_path), std::ios::binary);
-    if (!file) {
-      throw usage_error{fmt::format("cannot read `{}`: {}", requests_path, std::strerror(errno))};
-    }
-    source = &file;
-  }
+  std::istream* source = &open_input(requests_path, io.in, file);
   int status = exit_ok;
   std::string line;
   std::size_t number = 0;
@@ -273,7 +275,7 @@ int policy_table(std::span<const std::string_view> raw, const streams& io) {
 int policy_check(std::span<const std::string_view> raw, const streams& io) {
   const arguments args(raw, {}, {});
   if (args.positional().size() != 1) throw usage_error{"policy check takes exactly one FILE"};
-  const auto loaded = policy::from_json(read_input(args.positional()[0], policy::max_bytes, io.in));
+  const auto loaded = read_policy(args.positional()[0], io.in);
   if (!loaded) {
     io.err << describe(loaded.error())
            << (loaded.error().field.empty() ? "" : fmt::format(" (at {})", loaded.error().field))
@@ -294,9 +296,7 @@ int policy_default(std::span<const std::string_view> raw, const streams& io) {
 int household_check(std::span<const std::string_view> raw, const streams& io) {
   const arguments args(raw, {}, {});
   if (args.positional().size() != 1) throw usage_error{"household check takes exactly one FILE"};
-  const household_limits limits;
-  const auto loaded =
-      household::from_json(read_input(args.positional()[0], limits.max_bytes, io.in), limits);
+  const auto loaded = read_household(args.positional()[0], io.in);
   if (!loaded) {
     io.err << describe(loaded.error()) << '\n';
     return exit_no;

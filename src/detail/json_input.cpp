@@ -52,6 +52,9 @@ std::size_t nesting_depth_exceeds(std::string_view text, std::size_t max_depth) 
 // document could mean two different things: an object with a key twice is refused. The
 // parser reports keys one at a time; the stack of open containers gives the path of
 // the repeated key for the error.
+// How a message names the place of `path`: the root has no path.
+std::string where(const std::string& path) { return path.empty() ? "the document" : path; }
+
 class duplicate_key_check {
  public:
   void on_event(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
@@ -72,7 +75,7 @@ class duplicate_key_check {
         if (!object.keys.insert(key).second) {
           throw_input_error(errc::json_syntax,
                             fmt::format("key `{}` appears twice in {}", object.last_key,
-                                        object.path.empty() ? std::string("the document") : object.path),
+                                        where(object.path)),
                             child_path(object.path, object.last_key));
         }
         break;
@@ -186,8 +189,7 @@ date date_value(const nlohmann::json& j, std::string_view path) {
 object_reader::object_reader(const nlohmann::json& j, std::string path, std::size_t max_string_length)
     : j_(j), path_(std::move(path)), max_string_length_(max_string_length) {
   if (!j_.is_object()) {
-    const auto what = path_.empty() ? std::string("the document") : path_;
-    throw_input_error(errc::json_type, fmt::format("{} must be an object, not {}", what, type_name(j_)),
+    throw_input_error(errc::json_type, fmt::format("{} must be an object, not {}", where(path_), type_name(j_)),
                       path_);
   }
 }
@@ -262,7 +264,7 @@ void object_reader::finish() const {
       const std::string shown = echo(key);
       throw_input_error(errc::json_unknown_field,
                         fmt::format("unknown field `{}` in {}", shown,
-                                    path_.empty() ? std::string("the document") : path_),
+                                    where(path_)),
                         field_path(shown));
     }
   }
