@@ -55,32 +55,45 @@ bool well_formed_code(std::string_view code) noexcept {
 // `make` takes dates built in code, not only parsed ones: a day that does not exist or
 // lies outside the years `parse_date` accepts would be written by `to_json` and then
 // refused by `from_json`, so it is refused here as `parse_date` would.
-void check_date(date d, const std::string& path) {
+//
+// Paths are built only for an error: `make` also runs every time a storage reads a
+// household back, and formatting a path per field was most of its cost.
+template <class Path>
+void check_date(date d, Path&& path) {
   if (!d.ok() || d.year() < std::chrono::year{min_year} || d.year() > std::chrono::year{max_year}) {
+    const std::string where = path();
     throw_input_error(errc::date_format,
-                      fmt::format("{} is not a real day between the years {} and {}", path,
+                      fmt::format("{} is not a real day between the years {} and {}", where,
                                   min_year, max_year),
-                      path);
+                      where);
   }
 }
 
-void check_benefit(const benefit& b, const std::string& path) {
+// The path of a field, for messages: `field_of("members", 2, "birth_date")`.
+std::string field_of(std::string_view array, std::size_t index, std::string_view key) {
+  return child_path(index_path(array, index), key);
+}
+
+void check_benefit(const benefit& b, std::size_t member, std::size_t index) {
+  const auto path = [&](std::string_view key) {
+    return child_path(index_path(field_of("members", member, "benefits"), index), key);
+  };
   if (!well_formed_code(b.code)) {
     throw_input_error(errc::household_benefit_code,
                       fmt::format("benefit code `{}` must be 1 to {} characters among `A`-`Z`, "
                                   "`0`-`9` and `_`",
                                   detail::echo(b.code), max_benefit_code_length),
-                      child_path(path, "code"));
+                      path("code"));
   }
-  check_date(b.from, child_path(path, "from"));
+  check_date(b.from, [&] { return path("from"); });
   if (b.until) {
-    check_date(*b.until, child_path(path, "until"));
+    check_date(*b.until, [&] { return path("until"); });
     // Equal dates are a one-day benefit, held on that day (`held_at` is inclusive).
     if (*b.until < b.from) {
       throw_input_error(errc::household_date_order,
                         fmt::format("benefit `{}` ends on `{}`, before it starts on `{}`", b.code,
                                     format_date(*b.until), format_date(b.from)),
-                        child_path(path, "until"));
+                        path("until"));
     }
   }
 }
@@ -97,19 +110,31 @@ role_positions check_members(const std::vector<member>& members, const household
                                   limits.max_members),
                       "members");
   }
-  // Hashing keeps the check linear when a host raises `max_members`.
+  // This runs each time a storage reads a household back: real households are small,
+  // and comparing their ids pairwise costs less than a hash map's allocations; the map
+  // keeps the check linear when a host raises `max_members`.
+  constexpr std::size_t pairwise_up_to = 16;
   std::unordered_map<std::string_view, std::size_t> first_with_id;
-  first_with_id.reserve(members.size());
+  if (members.size() > pairwise_up_to) first_with_id.reserve(members.size());
+  const auto earlier_with_id = [&](std::size_t i) -> std::optional<std::size_t> {
+    if (members.size() > pairwise_up_to) {
+      const auto [it, inserted] = first_with_id.try_emplace(members[i].id.str(), i);
+      return inserted ? std::nullopt : std::optional<std::size_t>(it->second);
+    }
+    for (std::size_t k = 0; k < i; ++k) {
+      if (members[k].id == members[i].id) return k;
+    }
+    return std::nullopt;
+  };
   std::optional<std::size_t> allocataire;
   std::optional<std::size_t> conjoint;
   for (std::size_t i = 0; i < members.size(); ++i) {
     const member& m = members[i];
-    const auto path = index_path("members", i);
-    if (const auto [it, inserted] = first_with_id.try_emplace(m.id.str(), i); !inserted) {
+    if (const auto earlier = earlier_with_id(i)) {
       throw_input_error(errc::household_duplicate_id,
                         fmt::format("member id `{}` is already the id of members[{}]", m.id.str(),
-                                    it->second),
-                        child_path(path, "id"));
+                                    *earlier),
+                        field_of("members", i, "id"));
     }
     // The allocataire and the conjoint are each held by one member at most.
     const auto claim = [&](std::optional<std::size_t>& holder, errc code, std::string_view role,
@@ -118,7 +143,7 @@ role_positions check_members(const std::vector<member>& members, const household
         throw_input_error(code,
                           fmt::format("members[{}] and members[{}] are both {}, a household has {}",
                                       *holder, i, role, how_many),
-                          child_path(path, "role"));
+                          field_of("members", i, "role"));
       }
       holder = i;
     };
@@ -135,20 +160,18 @@ role_positions check_members(const std::vector<member>& members, const household
         throw_input_error(errc::household_role,
                           fmt::format("role value {} is not a member role",
                                       static_cast<int>(m.role)),
-                          child_path(path, "role"));
+                          field_of("members", i, "role"));
     }
-    check_date(m.birth_date, child_path(path, "birth_date"));
-    if (m.left) check_date(*m.left, child_path(path, "left"));
-    const auto benefits_path = child_path(path, "benefits");
+    check_date(m.birth_date, [&] { return field_of("members", i, "birth_date"); });
+    if (m.left) check_date(*m.left, [&] { return field_of("members", i, "left"); });
     if (m.benefits.size() > limits.max_benefits_per_member) {
+      const auto benefits_path = field_of("members", i, "benefits");
       throw_input_error(errc::json_too_long,
                         fmt::format("{} has {} items, over the limit of {}", benefits_path,
                                     m.benefits.size(), limits.max_benefits_per_member),
                         benefits_path);
     }
-    for (std::size_t j = 0; j < m.benefits.size(); ++j) {
-      check_benefit(m.benefits[j], index_path(benefits_path, j));
-    }
+    for (std::size_t j = 0; j < m.benefits.size(); ++j) check_benefit(m.benefits[j], i, j);
   }
   if (!allocataire) {
     throw_input_error(errc::household_allocataire,
@@ -173,9 +196,9 @@ void check_delegation(const delegation& d, const std::vector<member>& members,
                                   conjoint_id.str()),
                       "delegation.to");
   }
-  check_date(d.granted, "delegation.granted");
+  check_date(d.granted, [] { return std::string("delegation.granted"); });
   if (d.revoked) {
-    check_date(*d.revoked, "delegation.revoked");
+    check_date(*d.revoked, [] { return std::string("delegation.revoked"); });
     // Equal dates are a délégation that never applied: `active_at` excludes `revoked`.
     if (*d.revoked < d.granted) {
       throw_input_error(errc::household_date_order,
