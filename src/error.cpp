@@ -33,6 +33,14 @@ std::string_view to_string(errc code) noexcept {
     case errc::channel_unknown: return "calp.channel.unknown";
     case errc::policy_invalid: return "calp.policy.invalid";
     case errc::request_invalid: return "calp.request.invalid";
+    case errc::storage_conflict: return "calp.storage.conflict";
+    case errc::storage_duplicate: return "calp.storage.duplicate";
+    case errc::storage_invalid: return "calp.storage.invalid";
+    case errc::storage_location: return "calp.storage.location";
+    case errc::storage_unavailable: return "calp.storage.unavailable";
+    case errc::storage_corrupt: return "calp.storage.corrupt";
+    case errc::storage_schema: return "calp.storage.schema";
+    case errc::storage_failure: return "calp.storage.failure";
   }
   return "calp.unknown";
 }

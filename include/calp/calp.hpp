@@ -1,6 +1,8 @@
 #pragma once
 /// \file
-/// Everything public in calp, for hosts that prefer one include.
+/// Everything public in `calp::calp`, for hosts that prefer one include. The SQL storages
+/// (`calp/storage/sqlite.hpp`, `calp/storage/postgres.hpp`, `calp/storage/open.hpp`) are
+/// in their own targets and included on their own.
 
 #include "calp/action.hpp"
 #include "calp/authorizer.hpp"
@@ -11,4 +13,7 @@
 #include "calp/nir.hpp"
 #include "calp/policy.hpp"
 #include "calp/roles.hpp"
+#include "calp/storage.hpp"
+#include "calp/storage/memory.hpp"
+#include "calp/time.hpp"
 #include "calp/version.hpp"

@@ -49,6 +49,16 @@ enum class errc : std::uint16_t {
   channel_unknown,      ///< "calp.channel.unknown"
   policy_invalid,       ///< "calp.policy.invalid": a policy document breaks its schema
   request_invalid,      ///< "calp.request.invalid": a decision request is incomplete
+  // storage (DESIGN.md §5): returned by `storage::commit`
+  storage_conflict,   ///< "calp.storage.conflict": a stale or clashing version; read again
+  storage_duplicate,  ///< "calp.storage.duplicate": a NIR, provisional id, e-mail (R14), FranceConnect sub already used
+  storage_invalid,    ///< "calp.storage.invalid": a malformed write batch
+  // storage: thrown in a `storage_error`
+  storage_location,     ///< "calp.storage.location": a location or URI that names no storage
+  storage_unavailable,  ///< "calp.storage.unavailable": cannot connect, open or lock
+  storage_corrupt,      ///< "calp.storage.corrupt": not a calp database, or damaged
+  storage_schema,       ///< "calp.storage.schema": written by a newer calp; left untouched
+  storage_failure,      ///< "calp.storage.failure": any other failure of the database
 };
 
 /// The stable string id of a code, e.g. `"calp.nir.key"`.

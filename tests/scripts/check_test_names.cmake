@@ -1,6 +1,6 @@
 # ctest learns test cases from doctest and runs each by name; a `;` or `[` in a name
 # breaks that lookup, and the case would then silently not run.
-file(GLOB sources "${TEST_DIR}/unit/*.cpp")
+file(GLOB sources "${TEST_DIR}/unit/*.cpp" "${TEST_DIR}/storage/*.cpp" "${TEST_DIR}/../include/calp/testing/*.hpp")
 foreach(source IN LISTS sources)
   file(STRINGS "${source}" lines REGEX "TEST_CASE(_TEMPLATE)?\\(\"")
   foreach(line IN LISTS lines)

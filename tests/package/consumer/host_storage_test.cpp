@@ -1,0 +1,31 @@
+// A host proving its own storage with calp's conformance suite, as README.md tells: the
+// "host storage" here is a wrapper that counts calls around calp's in-memory storage.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <atomic>
+#include <calp/storage/memory.hpp>
+#include <calp/testing/storage_conformance.hpp>
+#include <memory>
+
+namespace {
+
+class counting_storage final : public calp::storage_wrapper {
+ public:
+  counting_storage() : calp::storage_wrapper(inner_) {}
+  calp::result<calp::commit_receipt> commit(const calp::write_batch& batch) override {
+    ++commits_;
+    return storage_wrapper::commit(batch);
+  }
+
+ private:
+  calp::memory_storage inner_;
+  std::atomic<int> commits_{0};
+};
+
+struct host_storage_factory {
+  static std::unique_ptr<calp::storage> make() { return std::make_unique<counting_storage>(); }
+};
+
+}  // namespace
+
+TYPE_TO_STRING_AS("host storage", host_storage_factory);
+CALP_STORAGE_CONFORMANCE(host_storage_factory);
