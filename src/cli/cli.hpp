@@ -7,11 +7,16 @@
 
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "calp/household.hpp"
+#include "calp/storage.hpp"
+#include "calp/storage/open.hpp"
 
 namespace calp::cli {
 
@@ -48,12 +53,25 @@ struct streams {
   std::istream& in;
 };
 
+// Reads a whole file, or `in` for `-`, up to one byte past `limit`.
+[[nodiscard]] std::string read_input(std::string_view path, std::size_t limit, std::istream& in);
+
+// The database named by --db, else by the CALP_DB environment variable (which keeps a
+// PostgreSQL password out of the process list); a usage error when neither is set.
+[[nodiscard]] std::string database_location(const arguments& args);
+[[nodiscard]] std::unique_ptr<storage> open_database(const arguments& args, open_mode mode);
+// The household of `dossier` as stored now; a usage error when there is none.
+[[nodiscard]] household load_stored_household(storage& s, std::string_view dossier);
+
 int nir_check(std::span<const std::string_view> args, const streams& io);
 int decide(std::span<const std::string_view> args, const streams& io);
 int policy_table(std::span<const std::string_view> args, const streams& io);
 int policy_check(std::span<const std::string_view> args, const streams& io);
 int policy_default(std::span<const std::string_view> args, const streams& io);
 int household_check(std::span<const std::string_view> args, const streams& io);
+int household_import(std::span<const std::string_view> args, const streams& io);
+int household_export(std::span<const std::string_view> args, const streams& io);
+int db_init(std::span<const std::string_view> args, const streams& io);
 
 // Runs the tool on `args` (without the program name).
 int run(std::span<const std::string_view> args, const streams& io);

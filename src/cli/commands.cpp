@@ -75,6 +75,9 @@ std::istream& open_input(std::string_view path, std::istream& in, std::ifstream&
   return file;
 }
 
+
+}  // namespace
+
 // Reads a whole file, or standard input for `-`, stopping one byte past `limit` so that
 // the parser, not this reader, reports an oversized document and memory stays bounded.
 std::string read_input(std::string_view path, std::size_t limit, std::istream& in) {
@@ -86,6 +89,8 @@ std::string read_input(std::string_view path, std::size_t limit, std::istream& i
   text.resize(static_cast<std::size_t>(source.gcount()));
   return text;
 }
+
+namespace {
 
 result<policy> read_policy(std::string_view path, std::istream& in) {
   return policy::from_json(read_input(path, policy::max_bytes, in));
@@ -228,14 +233,17 @@ int nir_check(std::span<const std::string_view> raw, const streams& io) {
 }
 
 int decide(std::span<const std::string_view> raw, const streams& io) {
-  constexpr std::string_view valued[] = {"household", "person", "action", "at",
-                                         "channel",   "agent",  "policy", "requests"};
+  constexpr std::string_view valued[] = {"household", "person", "action", "at",       "channel",
+                                         "agent",     "policy", "requests", "db",     "dossier"};
   const arguments args(raw, valued, {});
   if (!args.positional().empty()) {
     throw usage_error{fmt::format("unexpected argument `{}`", detail::echo(args.positional()[0]))};
   }
-  const auto household_path = args.required("household");
+  const auto household_path = args.option("household");
   const auto requests_path = args.option("requests");
+  if (household_path && (args.option("db") || args.option("dossier"))) {
+    throw usage_error{"give either --household FILE or --db with --dossier, not both"};
+  }
   if (household_path == "-" && requests_path == "-") {
     throw usage_error{"--household and --requests cannot both read standard input"};
   }
@@ -246,7 +254,11 @@ int decide(std::span<const std::string_view> raw, const streams& io) {
   if (args.option("agent") && agent.empty()) throw usage_error{"--agent must not be empty"};
 
   const policy p = load_policy(args, io.in);
-  const household h = load_household(household_path, io.in);
+  // The household comes from its file, or from the database at the moment of the
+  // decision: nothing is cached between two runs (R10).
+  const household h = household_path ? load_household(*household_path, io.in)
+                                     : load_stored_household(*open_database(args, open_mode::must_exist),
+                                                             args.required("dossier"));
 
   if (requests_path) {
     if (args.option("person") || args.option("action")) {

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <vector>
 
+#include "calp/storage.hpp"
 #include "calp/version.hpp"
 #include "cli/cli.hpp"
 #include "detail/input_text.hpp"
@@ -35,8 +36,12 @@ const std::vector<command>& commands() {
        "usage: calp decide --household FILE --person ID --action NAME [--at YYYY-MM-DD]\n"
        "                   [--channel online|front-desk] [--agent ID] [--policy FILE]\n"
        "       calp decide --household FILE --requests FILE.jsonl [--at ...] [--channel ...]\n"
-       "                   [--agent ...] [--policy FILE]\n\n"
+       "                   [--agent ...] [--policy FILE]\n"
+       "       calp decide --db PATH_OR_URI --dossier NUMBER (--person ID --action NAME |\n"
+       "                   --requests FILE.jsonl) [--at ...] [--channel ...] [--agent ...]\n\n"
        "  --household FILE   household in the interchange format (DESIGN.md §3); - for stdin\n"
+       "  --db LOCATION      read the household from a database instead (see db init)\n"
+       "  --dossier NUMBER   with --db: the dossier number of the household\n"
        "  --person ID        the person asking, by member id\n"
        "  --action NAME      own_data.read, own_contact.update, own_password.change,\n"
        "                     separation.declare, dossier.read, changes.declare,\n"
@@ -79,6 +84,30 @@ const std::vector<command>& commands() {
        "in canonical form on stdout. Invalid: exit 1, the error naming the field on\n"
        "stderr.\n",
        household_check},
+      {{"household", "import"},
+       "store households in a database",
+       "usage: calp household import FILE [--replace] [--db PATH_OR_URI]\n\n"
+       "Reads FILE (- for stdin): one household, or a JSON array of households, at most\n"
+       "64 MiB. Every household is checked before anything is written: one bad household\n"
+       "writes nothing, and the error names it (`[3].members[1].role`). A dossier already\n"
+       "in the database is an error unless --replace, which overwrites it.\n"
+       "Prints {\"imported\": N, \"created\": N, \"replaced\": N}; exit 0, or 2 on bad\n"
+       "input or a database error.\n",
+       household_import},
+      {{"household", "export"},
+       "print a stored household",
+       "usage: calp household export DOSSIER [--db PATH_OR_URI]\n\n"
+       "Prints the household of DOSSIER in the interchange format, as stored now.\n"
+       "Exit 0; 1 when the database has no such dossier; 2 on bad input.\n",
+       household_export},
+      {{"db", "init"},
+       "create a database, or bring its schema up to date",
+       "usage: calp db init [--db PATH_OR_URI]\n\n"
+       "Creates the SQLite file if it does not exist, or connects to PostgreSQL, and\n"
+       "applies the schema migrations. Other commands never create a database: a\n"
+       "mistyped path is an error, not a new empty database. A database written by a\n"
+       "newer calp is refused and left untouched.\n",
+       db_init},
   };
   return all;
 }
@@ -92,8 +121,11 @@ void print_usage(std::ostream& out) {
     for (const auto w : c.words) words += fmt::format("{}{}", words.empty() ? "" : " ", w);
     out << fmt::format("  {:<17} {}\n", words, c.summary);
   }
-  out << "\n`calp COMMAND --help` tells more. Exit status: 0 ok or allowed, 1 denied or\n"
-         "invalid, 2 bad input or usage.\n";
+  out << "\noptions for every command that reads a database:\n"
+         "  --db LOCATION   a SQLite file path or a postgresql:// URI; default: the CALP_DB\n"
+         "                  environment variable (keeps a password out of the process list)\n"
+         "\n`calp COMMAND --help` tells more. Exit status: 0 ok or allowed, 1 denied or\n"
+         "invalid, 2 bad input, usage or a database that cannot be used.\n";
 }
 
 bool wants_help(std::span<const std::string_view> args) {
@@ -117,6 +149,18 @@ int run(std::span<const std::string_view> args, const streams& io) {
     io.out << version_string << '\n';
     return exit_ok;
   }
+  // `calp --db LOCATION COMMAND …` is `calp COMMAND … --db LOCATION`.
+  std::vector<std::string_view> moved;
+  if (args[0] == "--db" || args[0].substr(0, 5) == "--db=") {
+    const std::size_t taken = args[0] == "--db" ? 2 : 1;
+    if (args.size() <= taken) {
+      io.err << "calp: --db needs a value and a command\n";
+      return exit_bad_input;
+    }
+    moved.assign(args.begin() + static_cast<std::ptrdiff_t>(taken), args.end());
+    moved.insert(moved.end(), args.begin(), args.begin() + static_cast<std::ptrdiff_t>(taken));
+    args = moved;
+  }
   for (const auto& c : commands()) {
     if (args.size() < c.words.size() ||
         !std::equal(c.words.begin(), c.words.end(), args.begin())) {
@@ -133,6 +177,9 @@ int run(std::span<const std::string_view> args, const streams& io) {
       io.err << "calp: " << e.message << '\n';
     } catch (const detail::input_error& e) {
       io.err << "calp: " << to_string(e.error.code) << ": " << e.error.message << '\n';
+    } catch (const storage_error& e) {
+      // The message names the location with any password removed.
+      io.err << "calp: " << e.what() << '\n';
     }
     return exit_bad_input;
   }

@@ -13,40 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "unit/cli_support.hpp"
 #include "unit/test_support.hpp"
 
 namespace {
 
-struct outcome {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-// Runs `calp ARGS` through the shell; `input`, when given, is its standard input.
-outcome calp_run(const std::string& args, const std::string& input = "") {
-  const auto dir = std::filesystem::temp_directory_path() / ("calp_cli_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto in = dir / "in";
-  const auto out = dir / "out";
-  const auto err = dir / "err";
-  std::ofstream(in, std::ios::binary) << input;
-  const std::string command = std::string("'") + CALP_CLI_PATH + "' " + args + " <'" + in.string() +
-                              "' >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(command.c_str());
-  outcome o{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, calp::testing::read_file(out), calp::testing::read_file(err)};
-  std::filesystem::remove_all(dir);
-  return o;
-}
-
-// One JSON document per line, as `decide --requests` prints them.
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::istringstream lines(text);
-  std::string line;
-  std::vector<nlohmann::json> out;
-  while (std::getline(lines, line)) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
+using calp::testing::calp_run;
+using calp::testing::json_lines;
 
 const std::string data = CALP_EXAMPLES_DATA_DIR;
 const std::string couple = data + "/couple-sans-delegation.json";
