@@ -549,6 +549,17 @@ TEST_CASE_TEMPLATE_DEFINE("storage conformance: an erase names the stored versio
   calp::write_batch absent;
   absent.erase_challenge("nothing", 1);
   must_fail(*s, absent, errc::storage_conflict, "operations[0]");
+  // Version 0 names no stored record, whether or not one exists under the key.
+  for (const char* key : {"nothing", "c"}) {
+    calp::write_batch zero;
+    zero.erase_challenge(key, 0);
+    must_fail(*s, zero, errc::storage_conflict, "operations[0]");
+    calp::write_batch zero_session;
+    zero_session.erase_session(key[0] == 'c' ? "s" : key, 0);
+    must_fail(*s, zero_session, errc::storage_conflict, "operations[0]");
+  }
+  CHECK(s->find_challenge("c"));
+  CHECK(s->find_session("s"));
   calp::write_batch wrong_session;
   wrong_session.erase_session("s", 2);
   must_fail(*s, wrong_session, errc::storage_conflict, "operations[0]");

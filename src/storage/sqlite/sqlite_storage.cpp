@@ -501,12 +501,12 @@ class batch_writer {
   }
 
   std::optional<error> apply(std::size_t i, const write_batch::erase_challenge_op& op) {
-    return erase_keyed(i, sql::challenge_version, sql::challenge_delete, op.key,
+    return erase_keyed(i, sql::challenge_delete, op.key,
                        op.expected_version, "challenge");
   }
 
   std::optional<error> apply(std::size_t i, const write_batch::erase_session_op& op) {
-    return erase_keyed(i, sql::session_version, sql::session_delete, op.token_hash,
+    return erase_keyed(i, sql::session_delete, op.token_hash,
                        op.expected_version, "session");
   }
 
@@ -625,10 +625,11 @@ class batch_writer {
     return std::nullopt;
   }
 
-  std::optional<error> erase_keyed(std::size_t i, sql version_id, sql delete_id,
+  std::optional<error> erase_keyed(std::size_t i, sql delete_id,
                                    std::string_view key, std::uint64_t expected,
                                    std::string_view kind) {
-    if (expected == 0) return check_version(i, version_id, key, 0, kind);
+    // Version 0 names no stored record: erasing it is a conflict, as the interface says.
+    if (expected == 0) return conflict(i, kind, "", expected);
     query q(c_, delete_id);
     q.bind(1, key).bind(2, to_sql(expected));
     q.run();
