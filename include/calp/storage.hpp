@@ -372,10 +372,14 @@ class storage {
   [[nodiscard]] virtual std::optional<versioned<account_record>> find_account_by_franceconnect_sub(
       std::string_view sub) = 0;
 
+  /// The challenge under this key, whether or not it expired or was consumed: the
+  /// service decides (R13).
   [[nodiscard]] virtual std::optional<versioned<challenge_record>> find_challenge(
       std::string_view key) = 0;
+  /// The failure counters under this key (R12b).
   [[nodiscard]] virtual std::optional<versioned<throttle_record>> find_throttle(
       std::string_view key) = 0;
+  /// The session whose token hashes to this, whether or not it expired.
   [[nodiscard]] virtual std::optional<versioned<session_record>> find_session(
       std::string_view token_hash) = 0;
   /// The sessions of a person, in token-hash order.
@@ -390,13 +394,15 @@ class storage {
   /// - `errc::storage_invalid`: `batch.validate()` failed;
   /// - `errc::storage_conflict`: a `put` or `erase` names a version that is not the
   ///   stored one (0 for a record that exists, another number for one that does not or
-  ///   changed since), or an `append` whose `after_seq` is not the tail;
+  ///   changed since; an erase at 0 always), or an `append` whose `after_seq` is not the
+  ///   tail;
   /// - `errc::storage_duplicate`: the batch would leave two persons with one NIR or one
   ///   provisional identifier, two accounts with one FranceConnect subject, or an
   ///   e-mail address on two accounts of current members (no `left` date) of one
   ///   household (R14; compared case-insensitively in ASCII).
-  /// The error's `field` names the operation (`operations[2]`, `operations[2].nir`).
-  /// Infrastructure failures throw `storage_error`, having applied nothing.
+  /// The error's `field` names the operation (`operations[2]`, `operations[2].nir`), and
+  /// nothing was applied. Infrastructure failures throw `storage_error`, having applied
+  /// nothing (but for the lost-connection case in the class comment).
   [[nodiscard]] virtual result<commit_receipt> commit(const write_batch& batch) = 0;
 };
 
