@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -399,6 +399,20 @@ civil_status read_civil_status(const json& j) {
   return s;
 }
 
+std::vector<contact_point> read_contacts(const json& contacts) {
+  std::vector<contact_point> out;
+  for (const json& c : contacts) {
+    object_reader cr(c, "account contact");
+    contact_point p;
+    p.kind = enum_from(cr, "kind", contact_kinds);
+    p.value = cr.string("value");
+    p.verified_at = cr.optional_time("verified_at");
+    cr.done();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string encode_person(const person_record& r) {
@@ -460,37 +474,19 @@ std::string encode_account(const account_record& r) {
 account_record decode_account(std::string_view text) {
   const json j = parse_object(text, "account");
   object_reader r(j, "account");
+  // Initialisers run in the order written, which is the order fields are read in.
   account_record a{.person = r.person("person"),
-                   .state = {},
-                   .password_hash = {},
-                   .legacy_password_hash = {},
-                   .terms_version = {},
-                   .terms_accepted_at = {},
-                   .contacts = {},
-                   .franceconnect_sub = {},
-                   .delegation_offer_accepted = {},
-                   .civil_status_locked = false,
-                   .created_at = {},
-                   .password_changed_at = {}};
-  a.state = enum_from(r, "state", account_states);
-  a.password_hash = r.string("password_hash");
-  a.legacy_password_hash = r.string("legacy_password_hash");
-  a.terms_version = r.optional_string("terms_version");
-  a.terms_accepted_at = r.optional_time("terms_accepted_at");
-  for (const json& c : r.array("contacts")) {
-    object_reader cr(c, "account contact");
-    contact_point p;
-    p.kind = enum_from(cr, "kind", contact_kinds);
-    p.value = cr.string("value");
-    p.verified_at = cr.optional_time("verified_at");
-    cr.done();
-    a.contacts.push_back(std::move(p));
-  }
-  a.franceconnect_sub = r.optional_string("franceconnect_sub");
-  a.delegation_offer_accepted = r.optional_boolean("delegation_offer_accepted");
-  a.civil_status_locked = r.boolean("civil_status_locked");
-  a.created_at = r.time("created_at");
-  a.password_changed_at = r.optional_time("password_changed_at");
+                   .state = enum_from(r, "state", account_states),
+                   .password_hash = r.string("password_hash"),
+                   .legacy_password_hash = r.string("legacy_password_hash"),
+                   .terms_version = r.optional_string("terms_version"),
+                   .terms_accepted_at = r.optional_time("terms_accepted_at"),
+                   .contacts = read_contacts(r.array("contacts")),
+                   .franceconnect_sub = r.optional_string("franceconnect_sub"),
+                   .delegation_offer_accepted = r.optional_boolean("delegation_offer_accepted"),
+                   .civil_status_locked = r.boolean("civil_status_locked"),
+                   .created_at = r.time("created_at"),
+                   .password_changed_at = r.optional_time("password_changed_at")};
   r.done();
   return a;
 }
@@ -566,26 +562,13 @@ session_record decode_session(std::string_view text) {
   object_reader r(j, "session");
   session_record s{.token_hash = r.string("token_hash"),
                    .person = r.person("person"),
-                   .kind = {},
-                   .method = {},
-                   .created_at = {},
-                   .last_seen_at = {},
-                   .expires_at = {}};
-  s.kind = enum_from(r, "kind", session_kinds);
-  s.method = r.string("method");
-  s.created_at = r.time("created_at");
-  s.last_seen_at = r.time("last_seen_at");
-  s.expires_at = r.time("expires_at");
+                   .kind = enum_from(r, "kind", session_kinds),
+                   .method = r.string("method"),
+                   .created_at = r.time("created_at"),
+                   .last_seen_at = r.time("last_seen_at"),
+                   .expires_at = r.time("expires_at")};
   r.done();
   return s;
-}
-
-std::string email_key(std::string_view address) {
-  std::string key(address);
-  for (char& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return key;
 }
 
 }  // namespace calp::detail

@@ -36,7 +36,16 @@ namespace calp::detail {
 [[nodiscard]] std::string encode_session(const session_record& r);
 [[nodiscard]] session_record decode_session(std::string_view json);
 
-// The form an e-mail address is compared in for R14: ASCII letters lower-cased.
-[[nodiscard]] std::string email_key(std::string_view address);
+// The form an e-mail address is compared in for R14: ASCII letters lower-cased. Only
+// ASCII: the domain part is case-insensitive, and folding other letters would need a
+// Unicode table the databases do not share. Inline, so that the memory storage (built
+// without this codec) compares the very key the SQL storages store.
+[[nodiscard]] inline std::string email_key(std::string_view address) {
+  std::string key(address);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
 
 }  // namespace calp::detail

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/codec.hpp"
+
 namespace calp {
 
 namespace {
@@ -36,16 +38,7 @@ std::string primary_key(const challenge_record& r) { return r.key; }
 std::string primary_key(const throttle_record& r) { return r.key; }
 std::string primary_key(const session_record& r) { return r.token_hash; }
 
-// R14 compares e-mail addresses case-insensitively in ASCII only: the domain part is
-// case-insensitive, and folding non-ASCII letters would need a Unicode table that the
-// SQL storages do not share (they compare the same ASCII-folded key).
-std::string email_key(std::string_view address) {
-  std::string key(address);
-  for (char& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return key;
-}
+using detail::email_key;
 
 std::string op_field(std::size_t index, std::string_view member = {}) {
   return member.empty() ? fmt::format("operations[{}]", index)
@@ -56,6 +49,31 @@ template <class T>
 const versioned<T>* find_in(const table<T>& t, std::string_view key) {
   const auto it = t.find(key);
   return it == t.end() ? nullptr : &it->second;
+}
+
+// What a read returns: a copy, taken while the caller holds the lock.
+template <class T>
+std::optional<versioned<T>> copy_of(const table<T>& t, std::string_view key) {
+  if (const auto* r = find_in(t, key)) return *r;
+  return std::nullopt;
+}
+
+// The same, found through a unique secondary index.
+template <class T>
+std::optional<versioned<T>> copy_via(const unique_index& index, const table<T>& t,
+                                     std::string_view key) {
+  const auto it = index.find(key);
+  if (it == index.end()) return std::nullopt;
+  return copy_of(t, it->second);
+}
+
+// Calls `f(second)` for each entry `(first, second)` of an ordered pair index, in
+// `second` order, while `f` returns true.
+template <class Key, class F>
+void for_each_under(const std::set<std::pair<Key, std::string>>& index, const Key& first, F f) {
+  for (auto it = index.lower_bound({first, std::string()});
+       it != index.end() && it->first == first && f(it->second); ++it) {
+  }
 }
 
 }  // namespace
@@ -285,14 +303,14 @@ class memory_storage::staging {
   result<void> apply(std::size_t, const write_batch::erase_sessions_of_op& op) {
     const std::string person(op.person.str());
     std::vector<std::string> doomed;
-    for (auto it = base_.sessions_by_person.lower_bound({person, std::string()});
-         it != base_.sessions_by_person.end() && it->first == person; ++it) {
+    for_each_under(base_.sessions_by_person, person, [&](const std::string& token) {
       // A session the batch already rewrote counts as rewritten (it may now belong to
       // someone else); the staged puts are scanned below.
-      if (!sessions_.puts.contains(it->second) && !sessions_.erased.contains(it->second)) {
-        doomed.push_back(it->second);
+      if (!sessions_.puts.contains(token) && !sessions_.erased.contains(token)) {
+        doomed.push_back(token);
       }
-    }
+      return true;
+    });
     for (const auto& [token, s] : sessions_.puts) {
       if (s.value.person == op.person) doomed.push_back(token);
     }
@@ -329,27 +347,29 @@ class memory_storage::staging {
   // The dossiers that list `person` once the batch is applied.
   std::vector<std::string> households_of(const std::string& person) const {
     std::vector<std::string> out;
-    for (auto it = base_.households_by_member.lower_bound({person, std::string()});
-         it != base_.households_by_member.end() && it->first == person; ++it) {
-      if (!households_.puts.contains(it->second)) out.push_back(it->second);
-    }
+    for_each_under(base_.households_by_member, person, [&](const std::string& dossier) {
+      if (!households_.puts.contains(dossier)) out.push_back(dossier);
+      return true;
+    });
     for (const auto& [dossier, h] : households_.puts) {
       if (h.value.find(person) != nullptr) out.push_back(dossier);
     }
     return out;
   }
 
-  // R14: the first e-mail of `acc` that another current member of `h` has, or -1.
+  // R14: the index in `acc.contacts` of its first e-mail address that another current
+  // member of `h` has on their account, if any. First in contact order, as the SQL
+  // storages report it; each address of `acc` is folded once.
   std::optional<std::size_t> shared_email(const account_record& acc, const household& h) const {
     const member* self = h.find(acc.person.str());
     if (self == nullptr || self->left) return std::nullopt;
-    for (const member& other : h.members()) {
-      if (other.left || other.id == acc.person) continue;
-      const auto* theirs = account(other.id.str());
-      if (theirs == nullptr) continue;
-      for (std::size_t k = 0; k < acc.contacts.size(); ++k) {
-        if (acc.contacts[k].kind != contact_kind::email) continue;
-        const std::string mine = email_key(acc.contacts[k].value);
+    for (std::size_t k = 0; k < acc.contacts.size(); ++k) {
+      if (acc.contacts[k].kind != contact_kind::email) continue;
+      const std::string mine = email_key(acc.contacts[k].value);
+      for (const member& other : h.members()) {
+        if (other.left || other.id == acc.person) continue;
+        const auto* theirs = account(other.id.str());
+        if (theirs == nullptr) continue;
         for (const contact_point& c : theirs->value.contacts) {
           if (c.kind == contact_kind::email && email_key(c.value) == mine) return k;
         }
@@ -536,25 +556,18 @@ memory_storage::~memory_storage() = default;
 
 std::optional<versioned<person_record>> memory_storage::find_person(const person_id& id) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  if (const auto* r = find_in(state_->persons, id.str())) return *r;
-  return std::nullopt;
+  return copy_of(state_->persons, id.str());
 }
 
 std::optional<versioned<person_record>> memory_storage::find_person_by_nir(const nir& n) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  const auto it = state_->person_by_nir.find(n.str());
-  if (it == state_->person_by_nir.end()) return std::nullopt;
-  if (const auto* r = find_in(state_->persons, it->second)) return *r;
-  return std::nullopt;
+  return copy_via(state_->person_by_nir, state_->persons, n.str());
 }
 
 std::optional<versioned<person_record>> memory_storage::find_person_by_provisional_id(
     const provisional_id& p) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  const auto it = state_->person_by_provisional_id.find(p.str());
-  if (it == state_->person_by_provisional_id.end()) return std::nullopt;
-  if (const auto* r = find_in(state_->persons, it->second)) return *r;
-  return std::nullopt;
+  return copy_via(state_->person_by_provisional_id, state_->persons, p.str());
 }
 
 std::vector<versioned<person_record>> memory_storage::find_persons_born_on(date birth_date,
@@ -563,28 +576,28 @@ std::vector<versioned<person_record>> memory_storage::find_persons_born_on(date 
   if (!birth_date.ok()) return out;
   const int day = days_of(birth_date);
   const auto lock = read_lock(state_->mutex, state_->gate);
-  for (auto it = state_->persons_by_birth_date.lower_bound({day, std::string()});
-       it != state_->persons_by_birth_date.end() && it->first == day && out.size() < limit; ++it) {
-    if (const auto* r = find_in(state_->persons, it->second)) out.push_back(*r);
-  }
+  for_each_under(state_->persons_by_birth_date, day, [&](const std::string& id) {
+    if (out.size() == limit) return false;
+    if (const auto* r = find_in(state_->persons, id)) out.push_back(*r);
+    return true;
+  });
   return out;
 }
 
 std::optional<versioned<household>> memory_storage::find_household(const dossier_number& dossier) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  if (const auto* r = find_in(state_->households, dossier.str())) return *r;
-  return std::nullopt;
+  return copy_of(state_->households, dossier.str());
 }
 
 std::vector<dossier_number> memory_storage::households_of(const person_id& person) {
   std::vector<dossier_number> out;
   const std::string id(person.str());
   const auto lock = read_lock(state_->mutex, state_->gate);
-  for (auto it = state_->households_by_member.lower_bound({id, std::string()});
-       it != state_->households_by_member.end() && it->first == id; ++it) {
-    // The index holds only dossiers of stored households, which parsed when built.
-    out.push_back(state_->households.find(it->second)->second.value.dossier());
-  }
+  for_each_under(state_->households_by_member, id, [&](const std::string& dossier) {
+    // The index holds only dossiers of stored households.
+    out.push_back(state_->households.find(dossier)->second.value.dossier());
+    return true;
+  });
   return out;
 }
 
@@ -592,54 +605,47 @@ std::vector<versioned<household>> memory_storage::find_households_of(const perso
   std::vector<versioned<household>> out;
   const std::string id(person.str());
   const auto lock = read_lock(state_->mutex, state_->gate);
-  for (auto it = state_->households_by_member.lower_bound({id, std::string()});
-       it != state_->households_by_member.end() && it->first == id; ++it) {
-    if (const auto* r = find_in(state_->households, it->second)) out.push_back(*r);
-  }
+  for_each_under(state_->households_by_member, id, [&](const std::string& dossier) {
+    if (const auto* r = find_in(state_->households, dossier)) out.push_back(*r);
+    return true;
+  });
   return out;
 }
 
 std::optional<versioned<account_record>> memory_storage::find_account(const person_id& person) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  if (const auto* r = find_in(state_->accounts, person.str())) return *r;
-  return std::nullopt;
+  return copy_of(state_->accounts, person.str());
 }
 
 std::optional<versioned<account_record>> memory_storage::find_account_by_franceconnect_sub(
     std::string_view sub) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  const auto it = state_->account_by_franceconnect_sub.find(sub);
-  if (it == state_->account_by_franceconnect_sub.end()) return std::nullopt;
-  if (const auto* r = find_in(state_->accounts, it->second)) return *r;
-  return std::nullopt;
+  return copy_via(state_->account_by_franceconnect_sub, state_->accounts, sub);
 }
 
 std::optional<versioned<challenge_record>> memory_storage::find_challenge(std::string_view key) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  if (const auto* r = find_in(state_->challenges, key)) return *r;
-  return std::nullopt;
+  return copy_of(state_->challenges, key);
 }
 
 std::optional<versioned<throttle_record>> memory_storage::find_throttle(std::string_view key) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  if (const auto* r = find_in(state_->throttles, key)) return *r;
-  return std::nullopt;
+  return copy_of(state_->throttles, key);
 }
 
 std::optional<versioned<session_record>> memory_storage::find_session(std::string_view token_hash) {
   const auto lock = read_lock(state_->mutex, state_->gate);
-  if (const auto* r = find_in(state_->sessions, token_hash)) return *r;
-  return std::nullopt;
+  return copy_of(state_->sessions, token_hash);
 }
 
 std::vector<versioned<session_record>> memory_storage::sessions_of(const person_id& person) {
   std::vector<versioned<session_record>> out;
   const std::string id(person.str());
   const auto lock = read_lock(state_->mutex, state_->gate);
-  for (auto it = state_->sessions_by_person.lower_bound({id, std::string()});
-       it != state_->sessions_by_person.end() && it->first == id; ++it) {
-    if (const auto* r = find_in(state_->sessions, it->second)) out.push_back(*r);
-  }
+  for_each_under(state_->sessions_by_person, id, [&](const std::string& token) {
+    if (const auto* r = find_in(state_->sessions, token)) out.push_back(*r);
+    return true;
+  });
   return out;
 }
 

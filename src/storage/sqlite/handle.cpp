@@ -6,6 +6,9 @@
 
 namespace calp::sqlite_detail {
 
+namespace {
+
+// The `errc` for a SQLite result code.
 errc errc_of(int rc) noexcept {
   switch (rc & 0xFF) {
     case SQLITE_CORRUPT:
@@ -22,6 +25,8 @@ errc errc_of(int rc) noexcept {
       return errc::storage_failure;
   }
 }
+
+}  // namespace
 
 void fail(int rc, sqlite3* db, std::string_view what) {
   // The connection's message describes its last error, which is `rc` when the caller

@@ -17,9 +17,6 @@
 
 namespace calp::sqlite_detail {
 
-// The `errc` for a SQLite result code.
-[[nodiscard]] errc errc_of(int rc) noexcept;
-
 // Throws `storage_error` for `rc`, with `what` and SQLite's own message (which names
 // tables and columns, never a bound value).
 [[noreturn]] void fail(int rc, sqlite3* db, std::string_view what);
@@ -77,7 +74,6 @@ enum class sql : std::uint8_t {
   audit_purge,
   begin_immediate,
   commit,
-  rollback,
   count_
 };
 
@@ -142,9 +138,6 @@ class query {
 
   [[nodiscard]] std::int64_t integer(int column) const noexcept {
     return sqlite3_column_int64(stmt_, column);
-  }
-  [[nodiscard]] bool is_null(int column) const noexcept {
-    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
   }
   // Valid until the next step or the end of the query.
   [[nodiscard]] std::string_view text(int column) const noexcept;

@@ -254,8 +254,6 @@ constexpr std::array<const char*, static_cast<std::size_t>(sql::count_)> texts =
     "BEGIN IMMEDIATE",
     // commit
     "COMMIT",
-    // rollback
-    "ROLLBACK",
 };
 
 #undef CALP_AUDIT_COLUMNS

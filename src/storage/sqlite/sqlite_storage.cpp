@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <filesystem>
 #include <limits>
 #include <mutex>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -501,13 +499,11 @@ class batch_writer {
   }
 
   std::optional<error> apply(std::size_t i, const write_batch::erase_challenge_op& op) {
-    return erase_keyed(i, sql::challenge_delete, op.key,
-                       op.expected_version, "challenge");
+    return erase_keyed(i, sql::challenge_delete, op.key, op.expected_version, "challenge");
   }
 
   std::optional<error> apply(std::size_t i, const write_batch::erase_session_op& op) {
-    return erase_keyed(i, sql::session_delete, op.token_hash,
-                       op.expected_version, "session");
+    return erase_keyed(i, sql::session_delete, op.token_hash, op.expected_version, "session");
   }
 
   std::optional<error> apply(std::size_t, const write_batch::erase_sessions_of_op& op) {
@@ -522,7 +518,7 @@ class batch_writer {
     if (op.after_seq && *op.after_seq != tail) {
       return error{errc::storage_conflict,
                    fmt::format("the audit trail ends at {}, not {}", tail, *op.after_seq),
-                   fmt::format("operations[{}]", i)};
+                   field(i)};
     }
     const audit_event& e = op.event;
     const std::uint64_t seq = tail + 1;
@@ -581,7 +577,7 @@ class batch_writer {
                      fmt::format("the account of `{}` has an e-mail address already on the "
                                  "account of another current member",
                                  person),
-                     fmt::format("operations[{}]", i)};
+                     field(i)};
       }
     }
     return std::nullopt;
@@ -590,8 +586,10 @@ class batch_writer {
   commit_receipt take_receipt() { return std::move(receipt_); }
 
  private:
-  static std::string field(std::size_t i, std::string_view name) {
-    return fmt::format("operations[{}].{}", i, name);
+  // The error field naming operation `i`, or one of its members.
+  static std::string field(std::size_t i, std::string_view member = {}) {
+    return member.empty() ? fmt::format("operations[{}]", i)
+                          : fmt::format("operations[{}].{}", i, member);
   }
 
   static error conflict(std::size_t i, std::string_view kind, std::string_view key,
@@ -600,7 +598,7 @@ class batch_writer {
         expected == 0
             ? fmt::format("{}{}{} already exists", kind, key.empty() ? "" : " ", key)
             : fmt::format("{}{}{} is not at version {}", kind, key.empty() ? "" : " ", key, expected);
-    return error{errc::storage_conflict, std::move(message), fmt::format("operations[{}]", i)};
+    return error{errc::storage_conflict, std::move(message), field(i)};
   }
 
   // The version of the row with this key (0: absent) against the one the caller names.
@@ -610,7 +608,7 @@ class batch_writer {
     q.bind(1, key);
     const std::uint64_t current = q.step() ? version_of(q, 0) : 0;
     if (current == expected) return std::nullopt;
-    return conflict(i, kind, kind == "person" || kind == "account" ? key : "", expected);
+    return conflict(i, kind, key, expected);
   }
 
   std::optional<error> put_keyed(std::size_t i, sql insert_id, sql update_id, std::string_view key,
@@ -625,9 +623,8 @@ class batch_writer {
     return std::nullopt;
   }
 
-  std::optional<error> erase_keyed(std::size_t i, sql delete_id,
-                                   std::string_view key, std::uint64_t expected,
-                                   std::string_view kind) {
+  std::optional<error> erase_keyed(std::size_t i, sql delete_id, std::string_view key,
+                                   std::uint64_t expected, std::string_view kind) {
     // Version 0 names no stored record: erasing it is a conflict, as the interface says.
     if (expected == 0) return conflict(i, kind, "", expected);
     query q(c_, delete_id);
