@@ -6,6 +6,7 @@
 // and opens after the children are gone: no libpq connection crosses a fork.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,21 +48,33 @@ void must_commit(calp::storage& s, const calp::write_batch& b) {
   throw std::runtime_error(fmt::format("{}: {}", to_string(e.code), e.message));
 }
 
+// What committing `b` assigned, or nothing when another worker got there first (a
+// conflict: read again); any other failure ends the worker.
+std::optional<calp::commit_receipt> commit_or_conflict(calp::storage& s,
+                                                       const calp::write_batch& b) {
+  auto r = s.commit(b);
+  if (r) return std::move(*r);
+  if (r.error().code != errc::storage_conflict) unexpected_failure(r.error());
+  return std::nullopt;
+}
+
+// Commits `b` in a fresh schema before the workers start.
+void set_up(const calp_pg_test::scratch_schema& schema, const calp::write_batch& b) {
+  must_commit(*schema.open(1), b);
+}
+
 }  // namespace
 
 TEST_CASE("R13 processes and threads racing for codes never issue more than 3") {
   CALP_PG_SERVER_OR_SKIP(uri);
   const scratch_schema schema(uri);
   {
-    auto store = schema.open(1);
     calp::challenge_record c;
     c.key = "contact:p1:email";
     c.secret_hash = "hash";
     c.issued_at = instant(0);
     c.expires_at = instant(600);
-    calp::write_batch b;
-    b.put(c, 0);
-    must_commit(*store, b);
+    set_up(schema, calp::write_batch().put(c, 0));
   }
   auto* area = calp_pg_test::map_shared_area();
   const std::int64_t issued =
@@ -75,14 +88,7 @@ TEST_CASE("R13 processes and threads racing for codes never issue more than 3") 
           calp::challenge_record next = c->value;
           ++next.issued_count;
           next.secret_hash = fmt::format("hash-{}", next.issued_count);
-          calp::write_batch b;
-          b.put(next, c->version);
-          const auto r = s.commit(b);
-          if (r) {
-            ++mine;
-          } else if (r.error().code != errc::storage_conflict) {
-            unexpected_failure(r.error());
-          }
+          if (commit_or_conflict(s, calp::write_batch().put(next, c->version))) ++mine;
         }
       });
   CHECK(issued == 3);
@@ -97,13 +103,10 @@ TEST_CASE("R12b processes and threads counting failures together lose no update"
   CALP_PG_SERVER_OR_SKIP(uri);
   const scratch_schema schema(uri);
   {
-    auto store = schema.open(1);
     calp::throttle_record t;
     t.key = "login:hash-of-identifier";
     t.window_start = instant(0);
-    calp::write_batch b;
-    b.put(t, 0);
-    must_commit(*store, b);
+    set_up(schema, calp::write_batch().put(t, 0));
   }
   constexpr int increments = 15;
   auto* area = calp_pg_test::map_shared_area();
@@ -117,14 +120,7 @@ TEST_CASE("R12b processes and threads counting failures together lose no update"
           calp::throttle_record next = t->value;
           ++next.consecutive_failures;
           ++next.window_failures;
-          calp::write_batch b;
-          b.put(next, t->version);
-          const auto r = s.commit(b);
-          if (r) {
-            ++mine;
-          } else if (r.error().code != errc::storage_conflict) {
-            unexpected_failure(r.error());
-          }
+          if (commit_or_conflict(s, calp::write_batch().put(next, t->version))) ++mine;
         }
         return mine;
       });
@@ -183,7 +179,6 @@ TEST_CASE("R14 two servers giving two members of one household the same e-mail: 
     return pid(fmt::format("{}{}", side == 0 ? "a" : "b", round));
   };
   {
-    auto store = schema.open(1);
     calp::write_batch setup;
     for (int round = 0; round < rounds; ++round) {
       const auto d = calp::dossier_number::parse(fmt::format("{:07}", 1000 + round)).value();
@@ -202,7 +197,7 @@ TEST_CASE("R14 two servers giving two members of one household the same e-mail: 
         setup.put(a, 0);
       }
     }
-    must_commit(*store, setup);
+    set_up(schema, setup);
   }
   // Two processes (two servers), one per member; each round starts them together.
   auto* area = calp_pg_test::map_shared_area();
@@ -265,14 +260,10 @@ TEST_CASE("R19 processes and threads appending audit events get distinct numbers
           e.subject = "p1";
           e.outcome = "denied";
           e.link = tail ? fmt::format("after-{}", tail->seq) : "first";
-          calp::write_batch b;
-          b.append(e, tail ? tail->seq : 0);
-          const auto r = s.commit(b);
+          const auto r = commit_or_conflict(s, calp::write_batch().append(e, tail ? tail->seq : 0));
           if (r) {
             if (r->audit_seqs.size() != 1) throw std::runtime_error("no seq assigned");
             ++mine;
-          } else if (r.error().code != errc::storage_conflict) {
-            unexpected_failure(r.error());
           }
         }
         return mine;

@@ -40,6 +40,17 @@ std::optional<calp::storage_error> open_error(const calp::postgres_options& opti
   return std::nullopt;
 }
 
+// The code of the storage_error `read` throws; nothing when it returns.
+template <class F>
+std::optional<errc> read_error(F&& read) {
+  try {
+    (void)read();
+  } catch (const calp::storage_error& e) {
+    return e.code();
+  }
+  return std::nullopt;
+}
+
 calp::postgres_options at(std::string uri) {
   calp::postgres_options o;
   o.uri = std::move(uri);
@@ -72,6 +83,13 @@ calp::household delegated_household(std::optional<calp::date> revoked) {
               calp::member{pid("p2"), calp::member_role::conjoint, day(1986, 1, 1), {}, {}}},
              calp::delegation{pid("p2"), day(2026, 1, 15), revoked})
       .value();
+}
+
+// Commits the delegated household above, not revoked, as a new record.
+void create_household(calp::storage& store) {
+  calp::write_batch b;
+  b.put(delegated_household(std::nullopt), 0);
+  REQUIRE(store.commit(b));
 }
 
 }  // namespace
@@ -154,9 +172,7 @@ TEST_CASE("postgres opening creates the schema once, and reopening keeps the dat
   {
     auto store = schema.open();
     CHECK(store->schema() == schema.name());
-    calp::write_batch b;
-    b.put(delegated_household(std::nullopt), 0);
-    REQUIRE(store->commit(b));
+    create_household(*store);
   }
   // The scheme is read in any case, as `open_storage` routes it.
   calp::postgres_options upper = schema.options();
@@ -198,12 +214,7 @@ TEST_CASE("postgres processes opening one new schema at once set it up exactly o
 TEST_CASE("postgres a schema written by a newer calp is refused and left untouched") {
   CALP_PG_SERVER_OR_SKIP(uri);
   const scratch_schema schema(uri);
-  {
-    auto store = schema.open();
-    calp::write_batch b;
-    b.put(delegated_household(std::nullopt), 0);
-    REQUIRE(store->commit(b));
-  }
+  create_household(*schema.open());
   admin db(uri);
   const int newer = calp::postgres_storage::schema_version + 1;
   db.exec(fmt::format("UPDATE \"{}\".schema_info SET version = {}", schema.name(), newer));
@@ -254,11 +265,7 @@ TEST_CASE("R10 a délégation revoked through one pool is seen by the next read 
   auto b = schema.open(2);
   const calp::date today = day(2026, 2, 1);
   const calp::request read_dossier{"p2", calp::action::dossier_read, today};
-  {
-    calp::write_batch grant;
-    grant.put(delegated_household(std::nullopt), 0);
-    REQUIRE(a->commit(grant));
-  }
+  create_household(*a);
   // B has read (and so pooled a connection) before the revocation.
   const auto before = b->find_household(dossier("1234567"));
   REQUIRE(before);
@@ -310,9 +317,7 @@ TEST_CASE("postgres a pooled connection the server closed is replaced") {
   CHECK_FALSE(store.find_person(pid("p1")));
   kill_pool();
   // A commit too: the transaction had not started, so running it again is safe.
-  calp::write_batch b;
-  b.put(delegated_household(std::nullopt), 0);
-  REQUIRE(store.commit(b));
+  create_household(store);
   CHECK(store.find_household(dossier("1234567"))->version == 1);
 }
 
@@ -341,24 +346,21 @@ TEST_CASE("postgres a row damaged behind calp's back is reported corrupt, never 
   CALP_PG_SERVER_OR_SKIP(uri);
   const scratch_schema schema(uri);
   auto store = schema.open();
-  calp::write_batch b;
-  b.put(delegated_household(std::nullopt), 0);
-  REQUIRE(store->commit(b));
+  create_household(*store);
   admin db(uri);
+  // A body copied under another dossier never answers for that dossier.
+  db.exec(fmt::format("INSERT INTO \"{0}\".households SELECT '7654321', body, version FROM "
+                      "\"{0}\".households; INSERT INTO \"{0}\".household_members "
+                      "VALUES ('7654321', 'p9', true)",
+                      schema.name()));
+  CHECK(read_error([&] { return store->find_household(dossier("7654321")); }) ==
+        errc::storage_corrupt);
+  CHECK(read_error([&] { return store->find_households_of(pid("p9")); }) == errc::storage_corrupt);
   db.exec(fmt::format("UPDATE \"{}\".households SET body = '\\x00ff'::bytea", schema.name()));
-  try {
-    (void)store->find_household(dossier("1234567"));
-    FAIL("a damaged household was returned");
-  } catch (const calp::storage_error& e) {
-    CHECK(e.code() == errc::storage_corrupt);
-  }
+  CHECK(read_error([&] { return store->find_household(dossier("1234567")); }) ==
+        errc::storage_corrupt);
   db.exec(fmt::format("DROP TABLE \"{}\".persons", schema.name()));
-  try {
-    (void)store->find_person(pid("p1"));
-    FAIL("a read from a missing table succeeded");
-  } catch (const calp::storage_error& e) {
-    CHECK(e.code() == errc::storage_corrupt);
-  }
+  CHECK(read_error([&] { return store->find_person(pid("p1")); }) == errc::storage_corrupt);
 }
 
 TEST_CASE("postgres keys no write could store are absent, not errors") {

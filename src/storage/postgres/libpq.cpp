@@ -171,7 +171,7 @@ params& params::text_array(std::span<const std::string> values) {
   return owned(std::move(literal), 0);
 }
 
-params& params::bool_array(std::span<const bool> values) {
+params& params::bool_array(const std::vector<bool>& values) {
   std::string literal = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i > 0) literal += ',';

@@ -13,6 +13,7 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,13 +83,13 @@ class params {
  public:
   params& text(std::string_view v);
   params& bytea(std::string_view v) { return text(v); }
-  params& optional_text(const std::string* v) { return v != nullptr ? text(*v) : null(); }
+  params& optional_text(std::optional<std::string_view> v) { return v ? text(*v) : null(); }
   params& int8(std::int64_t v);
   params& date(calp::date d);
   params& null();
   // A `text[]` or `boolean[]` in the text format (`{"a","b"}`); the elements are quoted.
   params& text_array(std::span<const std::string> values);
-  params& bool_array(std::span<const bool> values);
+  params& bool_array(const std::vector<bool>& values);
 
   [[nodiscard]] int size() const noexcept { return static_cast<int>(values_.size()); }
   [[nodiscard]] const char* const* values() const noexcept { return values_.data(); }

@@ -86,6 +86,16 @@ std::vector<versioned<T>> all_records(const rows& r, decoder<T> decode) {
   return out;
 }
 
+// The household in row `i`, which must be the one stored under `dossier`: a body found
+// under another key (moved by hand, a damaged restore) never answers for that dossier.
+versioned<household> household_at(const rows& r, int i, std::string_view dossier) {
+  household h = detail::decode_household(r.bytes(i, 0));
+  if (h.dossier().str() != dossier) {
+    throw storage_error(errc::storage_corrupt, "a PostgreSQL household row holds another dossier");
+  }
+  return {std::move(h), version_at(r, i, 1)};
+}
+
 audit_event audit_at(const rows& r, int i) {
   audit_event e;
   e.seq = static_cast<std::uint64_t>(r.int8(i, 0));
@@ -191,6 +201,15 @@ class postgres_storage::impl {
     return with_connection(doing, [&](connection& c) { return run(c, s, p); });
   }
 
+  // The record statement `s` (`SELECT body, version … WHERE key = $1`) finds under `key`.
+  template <class T>
+  std::optional<versioned<T>> find(std::string_view doing, stmt s, std::string_view key,
+                                   decoder<T> decode) {
+    params p;
+    p.text(key);
+    return first_record(read(doing, s, p), decode);
+  }
+
   storage_error to_storage_error(const statement_error& e, std::string_view doing) const {
     const std::string& state = e.sqlstate();
     errc code = errc::storage_failure;
@@ -205,8 +224,6 @@ class postgres_storage::impl {
   }
 
   result<commit_receipt> commit(const write_batch& batch);
-
-  std::int64_t lock_class() const noexcept { return lock_class_; }
 
  private:
   void open_schema();
@@ -227,9 +244,7 @@ class postgres_storage::impl {
 
 void postgres_storage::impl::open_schema() {
   constexpr int latest = static_cast<int>(detail::pg::migrations.size());
-  auto lease = pool_.acquire();
-  connection& c = *lease;
-  try {
+  with_connection("setting up the schema", [&](connection& c) {
     (void)c.run("BEGIN");
     rollback_guard guard(c);
     params key;
@@ -293,9 +308,7 @@ void postgres_storage::impl::open_schema() {
                           fmt::format("PostgreSQL schema `{}` could not be set up", schema_));
     }
     guard.disarm();
-  } catch (const statement_error& e) {
-    throw to_storage_error(e, "setting up the schema");
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -347,8 +360,7 @@ class postgres_storage::impl::batch_runner {
       guard.disarm();
       if (e.sqlstate() == "23505") return locate_duplicate(e.constraint());
       if (is_retryable_conflict(e)) {
-        return conflict(ops_.empty() ? 0 : ops_.size() - 1,
-                        "write batch lost a race with another writer: read again");
+        return conflict(ops_.size() - 1, "write batch lost a race with another writer: read again");
       }
       throw;
     }
@@ -375,7 +387,6 @@ class postgres_storage::impl::batch_runner {
 
   rows run(stmt st, const params& p) { return s_.run(c_, st, p); }
 
-  template <class Record>
   result<void> versioned_write(stmt insert, stmt update, params& p, std::uint64_t expected,
                                std::string_view what) {
     if (expected == 0) {
@@ -423,7 +434,7 @@ class postgres_storage::impl::batch_runner {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     params p;
-    p.int8(s_.lock_class()).text_array(keys);
+    p.int8(s_.lock_class_).text_array(keys);
     (void)run(stmt::lock_keys, p);
   }
 
@@ -432,22 +443,20 @@ class postgres_storage::impl::batch_runner {
   result<void> apply(const write_batch::put_op<person_record>& op) {
     const person_record& r = op.record;
     const std::string body = detail::encode_person(r);
-    const std::string nir = r.nir ? std::string(r.nir->str()) : std::string();
-    const std::string provisional =
-        r.provisional_id ? std::string(r.provisional_id->str()) : std::string();
+    const auto str = [](const auto& id) -> std::optional<std::string_view> {
+      if (id) return id->str();
+      return std::nullopt;
+    };
     params p;
-    p.text(r.id.str());
-    p.optional_text(r.nir ? &nir : nullptr);
-    p.optional_text(r.provisional_id ? &provisional : nullptr);
+    p.text(r.id.str()).optional_text(str(r.nir)).optional_text(str(r.provisional_id));
     if (r.civil_status && r.civil_status->birth_date.ok()) {
       p.date(r.civil_status->birth_date);
     } else {
       p.null();
     }
     p.text(body);
-    return versioned_write<person_record>(stmt::insert_person, stmt::update_person, p,
-                                          op.expected_version,
-                                          fmt::format("person `{}`", r.id.str()));
+    return versioned_write(stmt::insert_person, stmt::update_person, p, op.expected_version,
+                           fmt::format("person `{}`", r.id.str()));
   }
 
   result<void> apply(const write_batch::put_op<household>& op) {
@@ -461,17 +470,14 @@ class postgres_storage::impl::batch_runner {
     const std::string body = detail::encode_household(h);
     params p;
     p.text(h.dossier().str()).bytea(body);
-    if (auto r = versioned_write<household>(stmt::insert_household, stmt::update_household, p,
-                                            op.expected_version,
-                                            fmt::format("household `{}`", h.dossier().str()));
+    if (auto r = versioned_write(stmt::insert_household, stmt::update_household, p,
+                                 op.expected_version,
+                                 fmt::format("household `{}`", h.dossier().str()));
         !r) {
       return r;
     }
-    // `std::vector<bool>` is not contiguous: copy the flags for the span.
-    const std::unique_ptr<bool[]> flags(new bool[current.size()]);
-    std::copy(current.begin(), current.end(), flags.get());
     params m;
-    m.text(h.dossier().str()).text_array(ids).bool_array(std::span<const bool>(flags.get(), current.size()));
+    m.text(h.dossier().str()).text_array(ids).bool_array(current);
     (void)run(stmt::replace_members, m);
     return {};
   }
@@ -485,11 +491,11 @@ class postgres_storage::impl::batch_runner {
     const account_record& r = op.record;
     const std::string body = detail::encode_account(r);
     params p;
-    p.text(r.person.str()).optional_text(r.franceconnect_sub ? &*r.franceconnect_sub : nullptr);
+    p.text(r.person.str()).optional_text(r.franceconnect_sub);
     p.text(body);
-    if (auto w = versioned_write<account_record>(stmt::insert_account, stmt::update_account, p,
-                                                 op.expected_version,
-                                                 fmt::format("the account of `{}`", r.person.str()));
+    if (auto w = versioned_write(stmt::insert_account, stmt::update_account, p,
+                                 op.expected_version,
+                                 fmt::format("the account of `{}`", r.person.str()));
         !w) {
       return w;
     }
@@ -507,24 +513,24 @@ class postgres_storage::impl::batch_runner {
     const std::string body = detail::encode_challenge(op.record);
     params p;
     p.text(op.record.key).text(body);
-    return versioned_write<challenge_record>(stmt::insert_challenge, stmt::update_challenge, p,
-                                             op.expected_version, "a challenge");
+    return versioned_write(stmt::insert_challenge, stmt::update_challenge, p,
+                           op.expected_version, "a challenge");
   }
 
   result<void> apply(const write_batch::put_op<throttle_record>& op) {
     const std::string body = detail::encode_throttle(op.record);
     params p;
     p.text(op.record.key).text(body);
-    return versioned_write<throttle_record>(stmt::insert_throttle, stmt::update_throttle, p,
-                                            op.expected_version, "a throttle record");
+    return versioned_write(stmt::insert_throttle, stmt::update_throttle, p,
+                           op.expected_version, "a throttle record");
   }
 
   result<void> apply(const write_batch::put_op<session_record>& op) {
     const std::string body = detail::encode_session(op.record);
     params p;
     p.text(op.record.token_hash).text(op.record.person.str()).text(body);
-    return versioned_write<session_record>(stmt::insert_session, stmt::update_session, p,
-                                           op.expected_version, "a session");
+    return versioned_write(stmt::insert_session, stmt::update_session, p, op.expected_version,
+                           "a session");
   }
 
   // Version 0 names no stored record: `version = 0` matches no row, a conflict.
@@ -683,40 +689,41 @@ class postgres_storage::impl::batch_runner {
   }
 
   // COMMIT found a unique value another transaction committed first. Which operation
-  // holds it: the first whose value is now another record's.
+  // holds it: the first whose value is now another record's, else the first to claim
+  // a value under that constraint.
   result<commit_receipt> locate_duplicate(const std::string& constraint) {
     const bool nir = constraint == "persons_nir_unique";
     const bool provisional = constraint == "persons_provisional_id_unique";
     const bool sub = constraint == "accounts_franceconnect_sub_unique";
+    struct claim {
+      stmt other_holder;
+      std::string_view value;
+      std::string_view owner;
+    };
+    const auto claim_of = [&](const write_batch::operation& op) -> std::optional<claim> {
+      if (const auto* p = std::get_if<write_batch::put_op<person_record>>(&op)) {
+        const person_record& r = p->record;
+        if (nir && r.nir) return claim{stmt::other_person_with_nir, r.nir->str(), r.id.str()};
+        if (provisional && r.provisional_id) {
+          return claim{stmt::other_person_with_provisional_id, r.provisional_id->str(), r.id.str()};
+        }
+      } else if (const auto* a = std::get_if<write_batch::put_op<account_record>>(&op)) {
+        if (sub && a->record.franceconnect_sub) {
+          return claim{stmt::other_account_with_sub, *a->record.franceconnect_sub,
+                       a->record.person.str()};
+        }
+      }
+      return std::nullopt;
+    };
     const std::vector<std::string> none;
     std::optional<std::size_t> first;
-    for (index_ = 0; index_ < ops_.size(); ++index_) {
-      if (const auto* p = std::get_if<write_batch::put_op<person_record>>(&ops_[index_])) {
-        const person_record& r = p->record;
-        if (nir && r.nir) {
-          if (!first) first = index_;
-          if (held_by_another(stmt::other_person_with_nir, r.nir->str(), r.id.str(), none)) {
-            first = index_;
-            break;
-          }
-        }
-        if (provisional && r.provisional_id) {
-          if (!first) first = index_;
-          if (held_by_another(stmt::other_person_with_provisional_id, r.provisional_id->str(),
-                              r.id.str(), none)) {
-            first = index_;
-            break;
-          }
-        }
-      } else if (const auto* a = std::get_if<write_batch::put_op<account_record>>(&ops_[index_])) {
-        if (sub && a->record.franceconnect_sub) {
-          if (!first) first = index_;
-          if (held_by_another(stmt::other_account_with_sub, *a->record.franceconnect_sub,
-                              a->record.person.str(), none)) {
-            first = index_;
-            break;
-          }
-        }
+    for (std::size_t i = 0; i < ops_.size(); ++i) {
+      const std::optional<claim> c = claim_of(ops_[i]);
+      if (!c) continue;
+      if (!first) first = i;
+      if (held_by_another(c->other_holder, c->value, c->owner, none)) {
+        first = i;
+        break;
       }
     }
     const std::size_t i = first.value_or(0);
@@ -772,27 +779,18 @@ postgres_storage::~postgres_storage() = default;
 const std::string& postgres_storage::schema() const noexcept { return impl_->schema(); }
 
 std::optional<versioned<person_record>> postgres_storage::find_person(const person_id& id) {
-  params p;
-  p.text(id.str());
-  return first_record<person_record>(impl_->read("reading a person", stmt::find_person, p),
-                                     &detail::decode_person);
+  return impl_->find("reading a person", stmt::find_person, id.str(), &detail::decode_person);
 }
 
 std::optional<versioned<person_record>> postgres_storage::find_person_by_nir(const nir& n) {
-  params p;
-  p.text(n.str());
-  return first_record<person_record>(
-      impl_->read("reading a person by nir", stmt::find_person_by_nir, p), &detail::decode_person);
+  return impl_->find("reading a person by nir", stmt::find_person_by_nir, n.str(),
+                     &detail::decode_person);
 }
 
 std::optional<versioned<person_record>> postgres_storage::find_person_by_provisional_id(
     const provisional_id& id) {
-  params p;
-  p.text(id.str());
-  return first_record<person_record>(
-      impl_->read("reading a person by provisional identifier", stmt::find_person_by_provisional_id,
-                  p),
-      &detail::decode_person);
+  return impl_->find("reading a person by provisional identifier",
+                     stmt::find_person_by_provisional_id, id.str(), &detail::decode_person);
 }
 
 std::vector<versioned<person_record>> postgres_storage::find_persons_born_on(date birth_date,
@@ -808,8 +806,9 @@ std::vector<versioned<person_record>> postgres_storage::find_persons_born_on(dat
 std::optional<versioned<household>> postgres_storage::find_household(const dossier_number& dossier) {
   params p;
   p.text(dossier.str());
-  return first_record<household>(impl_->read("reading a household", stmt::find_household, p),
-                                  &detail::decode_household);
+  const rows r = impl_->read("reading a household", stmt::find_household, p);
+  if (r.empty()) return std::nullopt;
+  return household_at(r, 0, dossier.str());
 }
 
 std::vector<dossier_number> postgres_storage::households_of(const person_id& person) {
@@ -833,55 +832,36 @@ std::vector<versioned<household>> postgres_storage::find_households_of(const per
       impl_->read("reading the households of a person", stmt::find_households_of, p);
   std::vector<versioned<household>> out;
   out.reserve(static_cast<std::size_t>(r.size()));
-  for (int i = 0; i < r.size(); ++i) {
-    household h = detail::decode_household(r.bytes(i, 0));
-    if (h.dossier().str() != r.bytes(i, 2)) {
-      throw storage_error(errc::storage_corrupt, "a PostgreSQL household row holds another dossier");
-    }
-    out.push_back({std::move(h), version_at(r, i, 1)});
-  }
+  for (int i = 0; i < r.size(); ++i) out.push_back(household_at(r, i, r.bytes(i, 2)));
   return out;
 }
 
 std::optional<versioned<account_record>> postgres_storage::find_account(const person_id& person) {
-  params p;
-  p.text(person.str());
-  return first_record<account_record>(impl_->read("reading an account", stmt::find_account, p),
-                                       &detail::decode_account);
+  return impl_->find("reading an account", stmt::find_account, person.str(),
+                     &detail::decode_account);
 }
 
 std::optional<versioned<account_record>> postgres_storage::find_account_by_franceconnect_sub(
     std::string_view sub) {
   if (!storable(sub)) return std::nullopt;
-  params p;
-  p.text(sub);
-  return first_record<account_record>(
-      impl_->read("reading an account by FranceConnect subject", stmt::find_account_by_sub, p),
-      &detail::decode_account);
+  return impl_->find("reading an account by FranceConnect subject", stmt::find_account_by_sub, sub,
+                     &detail::decode_account);
 }
 
 std::optional<versioned<challenge_record>> postgres_storage::find_challenge(std::string_view key) {
   if (!storable(key)) return std::nullopt;
-  params p;
-  p.text(key);
-  return first_record<challenge_record>(
-      impl_->read("reading a challenge", stmt::find_challenge, p), &detail::decode_challenge);
+  return impl_->find("reading a challenge", stmt::find_challenge, key, &detail::decode_challenge);
 }
 
 std::optional<versioned<throttle_record>> postgres_storage::find_throttle(std::string_view key) {
   if (!storable(key)) return std::nullopt;
-  params p;
-  p.text(key);
-  return first_record<throttle_record>(
-      impl_->read("reading a throttle record", stmt::find_throttle, p), &detail::decode_throttle);
+  return impl_->find("reading a throttle record", stmt::find_throttle, key,
+                     &detail::decode_throttle);
 }
 
 std::optional<versioned<session_record>> postgres_storage::find_session(std::string_view token_hash) {
   if (!storable(token_hash)) return std::nullopt;
-  params p;
-  p.text(token_hash);
-  return first_record<session_record>(impl_->read("reading a session", stmt::find_session, p),
-                                       &detail::decode_session);
+  return impl_->find("reading a session", stmt::find_session, token_hash, &detail::decode_session);
 }
 
 std::vector<versioned<session_record>> postgres_storage::sessions_of(const person_id& person) {

@@ -145,12 +145,11 @@ std::string_view statement_sql(stmt s) noexcept {
       return "SELECT DISTINCT dossier FROM @.household_members WHERE person = $1::text "
              "ORDER BY dossier";
     // One statement, hence one snapshot: the member index and the bodies cannot disagree
-    // about a household put committed in between. DISTINCT before the join, as in
-    // households_of (member rows have no unique key), so no body is read twice.
+    // about a household put committed in between. A semi-join (`IN`), as member rows
+    // have no unique key: a household listing the person twice is still read once.
     case stmt::find_households_of:
-      return "SELECT h.body, h.version, h.dossier FROM (SELECT DISTINCT dossier FROM "
-             "@.household_members WHERE person = $1::text) AS m "
-             "JOIN @.households h ON h.dossier = m.dossier ORDER BY h.dossier";
+      return "SELECT body, version, dossier FROM @.households WHERE dossier IN (SELECT dossier "
+             "FROM @.household_members WHERE person = $1::text) ORDER BY dossier";
     case stmt::find_account: return "SELECT body, version FROM @.accounts WHERE person = $1::text";
     case stmt::find_account_by_sub:
       return "SELECT body, version FROM @.accounts WHERE franceconnect_sub = $1::text";
