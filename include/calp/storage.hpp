@@ -399,7 +399,10 @@ class storage {
   /// - `errc::storage_duplicate`: the batch would leave two persons with one NIR or one
   ///   provisional identifier, two accounts with one FranceConnect subject, or an
   ///   e-mail address on two accounts of current members (no `left` date) of one
-  ///   household (R14; compared case-insensitively in ASCII).
+  ///   household (R14; compared case-insensitively in ASCII). To move a value from one
+  ///   record to another in one batch, put the record that releases it first: an
+  ///   implementation may check uniqueness as each operation applies (SQLite does) and
+  ///   refuse the other order, which never lets a duplicate through.
   /// The error's `field` names the operation (`operations[2]`, `operations[2].nir`), and
   /// nothing was applied. Infrastructure failures throw `storage_error`, having applied
   /// nothing (but for the lost-connection case in the class comment).
