@@ -41,6 +41,8 @@ std::string_view to_string(errc code) noexcept {
     case errc::storage_corrupt: return "calp.storage.corrupt";
     case errc::storage_schema: return "calp.storage.schema";
     case errc::storage_failure: return "calp.storage.failure";
+    case errc::code_limit: return "calp.code.limit";
+    case errc::code_key: return "calp.code.key";
   }
   return "calp.unknown";
 }

@@ -59,6 +59,9 @@ enum class errc : std::uint16_t {
   storage_corrupt,      ///< "calp.storage.corrupt": not a calp database, or damaged
   storage_schema,       ///< "calp.storage.schema": written by a newer calp; left untouched
   storage_failure,      ///< "calp.storage.failure": any other failure of the database
+  // verification codes (R13)
+  code_limit,  ///< "calp.code.limit": the codes allowed under one contact point were all issued
+  code_key,    ///< "calp.code.key": a server code key that is not 32 bytes (64 hex digits)
 };
 
 /// The stable string id of a code, e.g. `"calp.nir.key"`.
