@@ -79,6 +79,16 @@ audit_event read_event(const query& q) {
   return e;
 }
 
+// The household of a row whose key is `dossier`: a body stored under another key is
+// damage, never another dossier's answer.
+versioned<household> household_at(const query& q, std::int64_t dossier) {
+  household h = detail::decode_household(q.blob(0));
+  if (dossier_key(h.dossier()) != dossier) {
+    throw storage_error(errc::storage_corrupt, "a household row holds another dossier");
+  }
+  return versioned<household>{std::move(h), version_of(q, 1)};
+}
+
 std::int64_t clamp_limit(std::size_t limit) {
   return static_cast<std::int64_t>(
       std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
@@ -149,6 +159,15 @@ class sqlite_storage::impl {
     return lease(*this, std::move(c));
   }
 
+  // A read of at most one record by its key: the shape of every keyed `find_*`.
+  template <class T, class Decode>
+  std::optional<versioned<T>> find_one(sql id, std::string_view key, Decode decode) {
+    auto c = acquire();
+    query q(*c, id);
+    q.bind(1, key);
+    return read_one<T>(q, decode);
+  }
+
   [[nodiscard]] std::chrono::milliseconds busy_timeout() const noexcept {
     return options_.busy_timeout;
   }
@@ -179,25 +198,16 @@ sqlite_storage::~sqlite_storage() = default;
 // query resets the statement. Nothing is kept between calls (R10).
 
 std::optional<versioned<person_record>> sqlite_storage::find_person(const person_id& id) {
-  auto c = impl_->acquire();
-  query q(*c, sql::person_by_id);
-  q.bind(1, id.str());
-  return read_one<person_record>(q, detail::decode_person);
+  return impl_->find_one<person_record>(sql::person_by_id, id.str(), detail::decode_person);
 }
 
 std::optional<versioned<person_record>> sqlite_storage::find_person_by_nir(const nir& n) {
-  auto c = impl_->acquire();
-  query q(*c, sql::person_by_nir);
-  q.bind(1, n.str());
-  return read_one<person_record>(q, detail::decode_person);
+  return impl_->find_one<person_record>(sql::person_by_nir, n.str(), detail::decode_person);
 }
 
 std::optional<versioned<person_record>> sqlite_storage::find_person_by_provisional_id(
     const provisional_id& p) {
-  auto c = impl_->acquire();
-  query q(*c, sql::person_by_provisional_id);
-  q.bind(1, p.str());
-  return read_one<person_record>(q, detail::decode_person);
+  return impl_->find_one<person_record>(sql::person_by_provisional_id, p.str(), detail::decode_person);
 }
 
 std::vector<versioned<person_record>> sqlite_storage::find_persons_born_on(date birth_date,
@@ -213,13 +223,10 @@ std::vector<versioned<person_record>> sqlite_storage::find_persons_born_on(date 
 std::optional<versioned<household>> sqlite_storage::find_household(const dossier_number& dossier) {
   auto c = impl_->acquire();
   query q(*c, sql::household_by_dossier);
-  q.bind(1, dossier_key(dossier));
+  const std::int64_t key = dossier_key(dossier);
+  q.bind(1, key);
   if (!q.step()) return std::nullopt;
-  household h = detail::decode_household(q.blob(0));
-  if (h.dossier() != dossier) {
-    throw storage_error(errc::storage_corrupt, "a household row holds another dossier");
-  }
-  return versioned<household>{std::move(h), version_of(q, 1)};
+  return household_at(q, key);
 }
 
 std::vector<dossier_number> sqlite_storage::households_of(const person_id& person) {
@@ -236,50 +243,29 @@ std::vector<versioned<household>> sqlite_storage::find_households_of(const perso
   query q(*c, sql::households_of_person);
   q.bind(1, person.str());
   std::vector<versioned<household>> out;
-  while (q.step()) {
-    household h = detail::decode_household(q.blob(0));
-    if (dossier_key(h.dossier()) != q.integer(2)) {
-      throw storage_error(errc::storage_corrupt, "a household row holds another dossier");
-    }
-    out.push_back(versioned<household>{std::move(h), version_of(q, 1)});
-  }
+  while (q.step()) out.push_back(household_at(q, q.integer(2)));
   return out;
 }
 
 std::optional<versioned<account_record>> sqlite_storage::find_account(const person_id& person) {
-  auto c = impl_->acquire();
-  query q(*c, sql::account_by_person);
-  q.bind(1, person.str());
-  return read_one<account_record>(q, detail::decode_account);
+  return impl_->find_one<account_record>(sql::account_by_person, person.str(), detail::decode_account);
 }
 
 std::optional<versioned<account_record>> sqlite_storage::find_account_by_franceconnect_sub(
     std::string_view sub) {
-  auto c = impl_->acquire();
-  query q(*c, sql::account_by_sub);
-  q.bind(1, sub);
-  return read_one<account_record>(q, detail::decode_account);
+  return impl_->find_one<account_record>(sql::account_by_sub, sub, detail::decode_account);
 }
 
 std::optional<versioned<challenge_record>> sqlite_storage::find_challenge(std::string_view key) {
-  auto c = impl_->acquire();
-  query q(*c, sql::challenge_by_key);
-  q.bind(1, key);
-  return read_one<challenge_record>(q, detail::decode_challenge);
+  return impl_->find_one<challenge_record>(sql::challenge_by_key, key, detail::decode_challenge);
 }
 
 std::optional<versioned<throttle_record>> sqlite_storage::find_throttle(std::string_view key) {
-  auto c = impl_->acquire();
-  query q(*c, sql::throttle_by_key);
-  q.bind(1, key);
-  return read_one<throttle_record>(q, detail::decode_throttle);
+  return impl_->find_one<throttle_record>(sql::throttle_by_key, key, detail::decode_throttle);
 }
 
 std::optional<versioned<session_record>> sqlite_storage::find_session(std::string_view token_hash) {
-  auto c = impl_->acquire();
-  query q(*c, sql::session_by_hash);
-  q.bind(1, token_hash);
-  return read_one<session_record>(q, detail::decode_session);
+  return impl_->find_one<session_record>(sql::session_by_hash, token_hash, detail::decode_session);
 }
 
 std::vector<versioned<session_record>> sqlite_storage::sessions_of(const person_id& person) {
