@@ -12,6 +12,7 @@
 #include "calp/ids.hpp"
 #include "calp/nir.hpp"
 #include "calp/password_hasher.hpp"
+#include "calp/password_policy.hpp"
 #include "calp/policy.hpp"
 #include "calp/roles.hpp"
 #include "calp/secret.hpp"

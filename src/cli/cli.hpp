@@ -2,7 +2,7 @@
 // The `calp` command-line tool. Other tools and tests drive it, so its output and exit
 // codes are a contract (README.md, "The calp tool"):
 //   0  success; for `decide`, allowed
-//   1  a negative answer: `decide` denied, `nir check` invalid
+//   1  a negative answer: `decide` denied, `nir check` or `password check` invalid
 //   2  bad input or usage: the message is on stderr and nothing is on stdout
 
 #include <iosfwd>
@@ -72,6 +72,7 @@ int household_check(std::span<const std::string_view> args, const streams& io);
 int household_import(std::span<const std::string_view> args, const streams& io);
 int household_export(std::span<const std::string_view> args, const streams& io);
 int db_init(std::span<const std::string_view> args, const streams& io);
+int password_check(std::span<const std::string_view> args, const streams& io);
 
 // Runs the tool on `args` (without the program name).
 int run(std::span<const std::string_view> args, const streams& io);

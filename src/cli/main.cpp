@@ -31,6 +31,26 @@ const std::vector<command>& commands() {
        "Valid: exit 0, the normalised 15-character NIR alone on stdout.\n"
        "Invalid: exit 1, the error (stable code and message) on stderr.\n",
        nir_check},
+      {{"password", "check"},
+       "check a new password against the rules (R12)",
+       "usage: calp password check [--nir NIR] [--birth-date YYYY-MM-DD] [--name NAMES]\n\n"
+       "Reads the password from standard input, never from the arguments: the first\n"
+       "line is the password, a second line, if any, its confirmation (without one the\n"
+       "password counts as typed twice the same). A final '\\r' on a line is ignored;\n"
+       "a third line is an error. The password is never printed.\n\n"
+       "  --nir NIR             refuse a password containing this NIR (13-digit body,\n"
+       "                        spaces, dots and hyphens in the password ignored)\n"
+       "  --birth-date DATE     refuse a password containing this date (12031985,\n"
+       "                        12/03/1985, 1985-03-12, 120385, ...)\n"
+       "  --name NAMES          family and given names, comma-separated; refuse a password\n"
+       "                        containing any of them (3 letters or more; case and\n"
+       "                        accents ignored)\n\n"
+       "Prints one JSON object: {\"valid\": ..., \"rules\": {\"length\", \"digit\", \"lower\",\n"
+       "\"upper\", \"confirmation\", \"not_common\", \"no_personal_data\", \"valid_utf8\",\n"
+       "\"no_control_characters\"}, \"refusals\": [{\"code\": ..., \"message\": ...}]}.\n"
+       "Exit 0 when the password is valid, 1 when it is not, 2 on bad usage (message on\n"
+       "stderr, nothing on stdout).\n",
+       password_check},
       {{"decide"},
        "decide what a person may do in a household",
        "usage: calp decide --household FILE --person ID --action NAME [--at YYYY-MM-DD]\n"
