@@ -1,5 +1,7 @@
 #include "calp/time.hpp"
 
+#include "calp/clock.hpp"
+
 #include <fmt/format.h>
 
 #include "detail/input_text.hpp"
@@ -34,6 +36,10 @@ result<timestamp> parse_timestamp(std::string_view text) {
   if (fields[0] > 23 || fields[1] > 59 || fields[2] > 59) return bad();
   return std::chrono::sys_days{*day} + std::chrono::hours{fields[0]} +
          std::chrono::minutes{fields[1]} + std::chrono::seconds{fields[2]};
+}
+
+timestamp system_clock::now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
 }  // namespace calp

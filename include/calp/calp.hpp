@@ -6,10 +6,13 @@
 
 #include "calp/action.hpp"
 #include "calp/authorizer.hpp"
+#include "calp/clock.hpp"
+#include "calp/contact.hpp"
 #include "calp/date.hpp"
 #include "calp/error.hpp"
 #include "calp/household.hpp"
 #include "calp/ids.hpp"
+#include "calp/login_throttle.hpp"
 #include "calp/nir.hpp"
 #include "calp/notices.hpp"
 #include "calp/notifier.hpp"

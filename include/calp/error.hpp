@@ -62,6 +62,12 @@ enum class errc : std::uint16_t {
   // verification codes (R13)
   code_limit,  ///< "calp.code.limit": the codes allowed under one contact point were all issued
   code_key,    ///< "calp.code.key": a server code key that is not 32 bytes (64 hex digits)
+  // contact points (R13, R14)
+  contact_mobile,  ///< "calp.contact.mobile": not a French mobile number (06/07, +33 6/7)
+  contact_email,   ///< "calp.contact.email": not an e-mail address calp can send to
+  // accounts: mistakes of the host or the front desk, never of the person
+  account_unknown,  ///< "calp.account.unknown": no such person or account
+  account_state,    ///< "calp.account.state": the account is not in a state that allows this
 };
 
 /// The stable string id of a code, e.g. `"calp.nir.key"`.

@@ -162,13 +162,18 @@ struct challenge_record {
   friend bool operator==(const challenge_record&, const challenge_record&) = default;
 };
 
+/// The most instants a `throttle_record` may hold (`write_batch::validate`).
+inline constexpr std::size_t max_throttle_instants = 1024;
+
 /// Failure counters for one identifier or one code (R12b), whether or not an account
 /// exists behind it. The key is chosen by the service and is never a NIR in clear.
 struct throttle_record {
   std::string key;  ///< 1 to 256 bytes, opaque
   std::uint32_t consecutive_failures = 0;
-  std::uint32_t window_failures = 0;
-  timestamp window_start{};
+  /// The instants of the failures still inside the rolling window, oldest first: a
+  /// sliding window ("at most 25 in any 24 hours") needs the instants, not a count. At
+  /// most `max_throttle_instants`.
+  std::vector<timestamp> recent_failures;
   std::optional<timestamp> blocked_until;
 
   friend bool operator==(const throttle_record&, const throttle_record&) = default;

@@ -8,26 +8,21 @@
 #include <string>
 #include <utility>
 
+#include "crypto/digest.hpp"
 #include "crypto/sodium.hpp"
 
 namespace calp {
 
-/// The one door to a key's bytes, for this file only.
-struct detail::code_key_access {
-  static const unsigned char* bytes(const code_key& k) noexcept {
-    return reinterpret_cast<const unsigned char*>(k.bytes_.view().data());
-  }
-};
+const unsigned char* detail::code_key_access::bytes(const code_key& k) noexcept {
+  return reinterpret_cast<const unsigned char*>(k.bytes_.view().data());
+}
 
 namespace {
 
 constexpr std::size_t code_digits = 6;
 constexpr std::size_t max_challenge_key_bytes = 256;
-constexpr std::size_t hash_bytes = crypto_generichash_BYTES;  // 32
 // Bumped if the hash input ever changes, so an old hash can never verify a new way.
-constexpr std::string_view hash_domain{"calp.verification_code.v1", 26};  // NUL included
-
-static_assert(code_key::size == crypto_generichash_KEYBYTES);
+constexpr std::string_view hash_domain = "calp.verification_code.v1";
 
 using digits = std::array<unsigned char, code_digits>;
 
@@ -44,32 +39,11 @@ class wipe_on_exit {
   T* v_;
 };
 
-// The challenge key is framed by its length so that no (key, code) pair can be read as
-// another one: the code has a fixed length, the key does not.
 std::string code_hash(const code_key& server_key, std::string_view challenge_key,
                       const digits& code) {
-  crypto_generichash_state state;
-  const wipe_on_exit wipe_state(state);
-  crypto_generichash_init(&state, detail::code_key_access::bytes(server_key), code_key::size, hash_bytes);
-  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(hash_domain.data()),
-                            hash_domain.size());
-  std::array<unsigned char, 8> length{};
-  auto n = static_cast<std::uint64_t>(challenge_key.size());
-  for (auto& b : length) {
-    b = static_cast<unsigned char>(n & 0xffU);
-    n >>= 8U;
-  }
-  crypto_generichash_update(&state, length.data(), length.size());
-  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(challenge_key.data()),
-                            challenge_key.size());
-  crypto_generichash_update(&state, code.data(), code.size());
-  std::array<unsigned char, hash_bytes> out{};
-  crypto_generichash_final(&state, out.data(), out.size());
-  // Hex: the SQL storages hold the hash as text.
-  std::string hex(2 * hash_bytes + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), out.data(), out.size());
-  hex.pop_back();
-  return hex;
+  return detail::keyed_digest(
+      server_key, hash_domain,
+      {challenge_key, std::string_view(reinterpret_cast<const char*>(code.data()), code.size())});
 }
 
 std::optional<digits> read_typed(std::string_view typed) {

@@ -280,6 +280,8 @@ class object_reader {
     return as_bool(*v, name);
   }
   timestamp time(const char* name) { return as_time(required(name), name); }
+  // An element of an array of instants.
+  timestamp instant(const json& v) const { return as_time(v, "recent_failures[]"); }
   std::optional<timestamp> optional_time(const char* name) {
     const json* v = optional(name);
     if (!v) return std::nullopt;
@@ -528,8 +530,8 @@ challenge_record decode_challenge(std::string_view text) {
 std::string encode_throttle(const throttle_record& r) {
   json j = {{"key", r.key},
             {"consecutive_failures", r.consecutive_failures},
-            {"window_failures", r.window_failures},
-            {"window_start", seconds(r.window_start)}};
+            {"recent_failures", json::array()}};
+  for (const timestamp t : r.recent_failures) j["recent_failures"].push_back(seconds(t));
   put_optional(j, "blocked_until", r.blocked_until);
   return dump(j);
 }
@@ -540,8 +542,7 @@ throttle_record decode_throttle(std::string_view text) {
   throttle_record t;
   t.key = r.string("key");
   t.consecutive_failures = r.u32("consecutive_failures");
-  t.window_failures = r.u32("window_failures");
-  t.window_start = r.time("window_start");
+  for (const json& at : r.array("recent_failures")) t.recent_failures.push_back(r.instant(at));
   t.blocked_until = r.optional_time("blocked_until");
   r.done();
   return t;

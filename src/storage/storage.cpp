@@ -158,7 +158,10 @@ void check(field_checker& c, const challenge_record& r) {
   c.text("payload", r.payload, max_payload_bytes);
 }
 
-void check(field_checker& c, const throttle_record& r) { c.text("key", r.key, max_key_bytes, true); }
+void check(field_checker& c, const throttle_record& r) {
+  c.text("key", r.key, max_key_bytes, true);
+  c.count("recent_failures", r.recent_failures.size(), max_throttle_instants);
+}
 
 void check(field_checker& c, const session_record& r) {
   c.text("token_hash", r.token_hash, max_key_bytes, true);

@@ -192,8 +192,8 @@ TEST_CASE("codec challenges, throttles and sessions round trip") {
   c.payload.clear();
   CHECK(detail::decode_challenge(detail::encode_challenge(c)) == c);
 
-  calp::throttle_record t{.key = "login:abc", .consecutive_failures = 5, .window_failures = 25,
-                          .window_start = at(1000), .blocked_until = at(1060)};
+  calp::throttle_record t{.key = "login:abc", .consecutive_failures = 5, .recent_failures = {at(1000), at(1030)},
+                          .blocked_until = at(1060)};
   CHECK(detail::decode_throttle(detail::encode_throttle(t)) == t);
   t.blocked_until.reset();
   CHECK(detail::decode_throttle(detail::encode_throttle(t)) == t);

@@ -186,8 +186,7 @@ inline throttle_record make_throttle(std::string key, std::uint32_t failures = 0
   throttle_record t;
   t.key = std::move(key);
   t.consecutive_failures = failures;
-  t.window_failures = failures;
-  t.window_start = instant(0);
+  for (std::uint32_t n = 0; n < failures; ++n) t.recent_failures.push_back(instant(n));
   return t;
 }
 
@@ -318,7 +317,7 @@ TEST_CASE_TEMPLATE_DEFINE(
   challenge.consumed = true;
   challenge.payload = R"({"contact":"zoé@exemple.fr","note":"ü 😀"})";
   auto throttle = make_throttle("login:Zm9v", 7);
-  throttle.window_failures = 19;
+  throttle.recent_failures = {instant(60), instant(61), instant(-86400), instant(4102444800)};
   throttle.blocked_until = instant(900);
   auto session = make_session("c2Vzc2lvbg", "p1");
   session.kind = calp::session_kind::first_connection;
@@ -1339,7 +1338,7 @@ TEST_CASE_TEMPLATE_DEFINE(
       }
       auto next = t->value;
       ++next.consecutive_failures;
-      ++next.window_failures;
+      next.recent_failures.push_back(instant(next.consecutive_failures));
       const auto r = s->commit(put_one(next, t->version));
       if (r) {
         ++successes;
@@ -1356,7 +1355,7 @@ TEST_CASE_TEMPLATE_DEFINE(
   const auto t = s->find_throttle("login:shared");
   REQUIRE(t);
   CHECK(t->value.consecutive_failures == static_cast<std::uint32_t>(successes.load()));
-  CHECK(t->value.window_failures == static_cast<std::uint32_t>(successes.load()));
+  CHECK(t->value.recent_failures.size() == static_cast<std::size_t>(successes.load()));
   CHECK(t->version == static_cast<std::uint64_t>(successes.load()) + 1);
 
   // Writers that retry until they succeed: the total is exact.
@@ -1368,14 +1367,14 @@ TEST_CASE_TEMPLATE_DEFINE(
         const auto cur = s->find_throttle("login:retry");
         if (!cur) break;
         auto next = cur->value;
-        ++next.window_failures;
+        ++next.consecutive_failures;
         if (s->commit(put_one(next, cur->version))) break;
       }
     }
   });
   const auto total = s->find_throttle("login:retry");
   REQUIRE(total);
-  CHECK(total->value.window_failures == static_cast<std::uint32_t>(threads * per_thread));
+  CHECK(total->value.consecutive_failures == static_cast<std::uint32_t>(threads * per_thread));
 }
 
 TEST_CASE_TEMPLATE_DEFINE(
