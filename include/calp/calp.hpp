@@ -4,6 +4,7 @@
 /// (`calp/storage/sqlite.hpp`, `calp/storage/postgres.hpp`, `calp/storage/open.hpp`) are
 /// in their own targets and included on their own.
 
+#include "calp/accounts.hpp"
 #include "calp/action.hpp"
 #include "calp/authorizer.hpp"
 #include "calp/clock.hpp"

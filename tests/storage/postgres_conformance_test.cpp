@@ -9,41 +9,9 @@
 
 #include "calp/storage/postgres.hpp"
 #include "calp/testing/storage_conformance.hpp"
-#include "postgres_support.hpp"
+#include "postgres_factory.hpp"
 
-namespace {
-
-// A `postgres_storage` that owns its scratch schema: the storage (and its connections)
-// goes first, then the schema is dropped.
-class scratch_postgres final : public calp::storage_wrapper {
- public:
-  scratch_postgres(std::unique_ptr<calp_pg_test::scratch_schema> schema,
-                   std::unique_ptr<calp::postgres_storage> store)
-      : storage_wrapper(*store), schema_(std::move(schema)), store_(std::move(store)) {}
-
- private:
-  std::unique_ptr<calp_pg_test::scratch_schema> schema_;
-  std::unique_ptr<calp::postgres_storage> store_;
-};
-
-struct postgres_factory {
-  static std::unique_ptr<calp::storage> make() {
-    const auto uri = calp_pg_test::server_uri();
-    if (!uri) {
-      // The suite cannot return early from here: the case fails, and without
-      // CALP_REQUIRE_POSTGRES ctest reads the marker and reports it skipped.
-      const std::string message = calp_pg_test::missing_server_message();
-      std::printf("%s\n", message.c_str());
-      std::fflush(stdout);
-      throw std::runtime_error(message);
-    }
-    auto schema = std::make_unique<calp_pg_test::scratch_schema>(*uri);
-    auto store = schema->open();
-    return std::make_unique<scratch_postgres>(std::move(schema), std::move(store));
-  }
-};
-
-}  // namespace
+using calp_pg_test::postgres_factory;
 
 TYPE_TO_STRING_AS("postgres", postgres_factory);
 
