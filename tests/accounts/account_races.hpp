@@ -20,7 +20,9 @@
 #include <functional>
 #include <new>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "accounts/account_tests.hpp"
@@ -92,6 +94,35 @@ std::int64_t race(const std::function<std::int64_t(calp::account_service&)>& wor
   return total;
 }
 
+// P1 half-way through la bascule with a code sent to their mobile: the session token
+// and the code, as plain strings that survive the fork.
+template <class Factory>
+std::pair<std::string, std::string> code_pending() {
+  calp_account_test::world<Factory> w;
+  auto t = w.bascule(calp_account_test::first_connection_step::prove_contact);
+  REQUIRE(w.service.send_contact_code(t, calp::contact_kind::mobile, calp_account_test::mobile)
+              .outcome == calp_account_test::step_outcome::code_sent);
+  return {std::string(t.view()),
+          calp_account_test::last_code(w.notes, calp_account_test::mobile_e164)};
+}
+
+// The audit events of this kind (and outcome, when given) in the shared database.
+template <class Factory>
+std::size_t count_events(std::string_view kind, std::string_view outcome = {},
+                         std::string_view detail = {}) {
+  auto store = Factory::make();
+  calp::audit_query q;
+  q.limit = 100000;
+  std::size_t n = 0;
+  for (const auto& e : store->audit_events(q)) {
+    n += e.kind == kind && (outcome.empty() || e.outcome == outcome) &&
+                 (detail.empty() || e.detail.find(detail) != std::string::npos)
+             ? 1
+             : 0;
+  }
+  return n;
+}
+
 }  // namespace calp_account_race
 
 TEST_CASE_TEMPLATE_DEFINE("account races: R12b 4 processes guessing one password check 5 guesses "
@@ -114,31 +145,14 @@ TEST_CASE_TEMPLATE_DEFINE("account races: R12b 4 processes guessing one password
     return in;
   });
   CHECK(signed_in == 0);
-  auto store = Factory::make();
-  calp::audit_query q;
-  q.limit = 100000;
-  std::size_t checked = 0;
-  std::size_t throttled = 0;
-  for (const auto& e : store->audit_events(q)) {
-    if (e.kind != "login.failed") continue;
-    if (e.detail.find("wrong_password") != std::string::npos) ++checked;
-    if (e.detail.find("throttled") != std::string::npos) ++throttled;
-  }
-  CHECK(checked == 5);
-  CHECK(throttled == 4 * 11 - 5);
+  CHECK(calp_account_race::count_events<Factory>("login.failed", {}, "wrong_password") == 5);
+  CHECK(calp_account_race::count_events<Factory>("login.failed", {}, "throttled") == 4 * 11 - 5);
 }
 
 TEST_CASE_TEMPLATE_DEFINE("account races: R13 4 processes asking for new codes get 3 in all",
                           Factory, calp_account_race_new_codes) {
   Factory::reset();
-  std::string token;
-  {
-    world<Factory> w;
-    auto t = w.bascule(first_connection_step::prove_contact);
-    REQUIRE(w.service.send_contact_code(t, calp::contact_kind::mobile, mobile).outcome ==
-            step_outcome::code_sent);
-    token = std::string(t.view());
-  }
+  const auto token = calp_account_race::code_pending<Factory>().first;
   const auto sent = calp_account_race::race<Factory>([&](calp::account_service& s) {
     std::int64_t mine = 0;
     const calp::secret t(token);
@@ -148,29 +162,13 @@ TEST_CASE_TEMPLATE_DEFINE("account races: R13 4 processes asking for new codes g
     return mine;
   });
   CHECK(sent == 3);
-  auto store = Factory::make();
-  calp::audit_query q;
-  q.limit = 100000;
-  std::size_t ok = 0;
-  for (const auto& e : store->audit_events(q)) {
-    if (e.kind == "contact.code_sent" && e.outcome == "ok") ++ok;
-  }
-  CHECK(ok == 4);
+  CHECK(calp_account_race::count_events<Factory>("contact.code_sent", "ok") == 4);
 }
 
 TEST_CASE_TEMPLATE_DEFINE("account races: R13 4 processes typing wrong codes get 5 entries in all",
                           Factory, calp_account_race_wrong_codes) {
   Factory::reset();
-  std::string token;
-  std::string code;
-  {
-    world<Factory> w;
-    auto t = w.bascule(first_connection_step::prove_contact);
-    REQUIRE(w.service.send_contact_code(t, calp::contact_kind::mobile, mobile).outcome ==
-            step_outcome::code_sent);
-    token = std::string(t.view());
-    code = last_code(w.notes, mobile_e164);
-  }
+  const auto [token, code] = calp_account_race::code_pending<Factory>();
   const std::string wrong = wrong_code_for(code);
   const auto counted = calp_account_race::race<Factory>([&](calp::account_service& s) {
     std::int64_t mine = 0;
@@ -182,11 +180,8 @@ TEST_CASE_TEMPLATE_DEFINE("account races: R13 4 processes typing wrong codes get
     return mine;
   });
   CHECK(counted == 4);  // the 5th wrong entry answers void_code
+  CHECK(calp_account_race::count_events<Factory>("contact.code_failed", "wrong") == 4);
   auto store = Factory::make();
-  const auto person = pid("p1");
-  const auto acc = store->find_account(person);
-  REQUIRE(acc);
-  REQUIRE(acc->value.contacts.size() == 1);
   calp::recording_notifier notes;
   calp::testing::manual_clock clock{instant(0)};
   calp::account_service service{*store, notes, clock, test_config(), test_key()};
@@ -197,26 +192,12 @@ TEST_CASE_TEMPLATE_DEFINE("account races: R13 4 processes typing wrong codes get
 TEST_CASE_TEMPLATE_DEFINE("account races: R13 one code typed right by 4 processes is accepted once",
                           Factory, calp_account_race_single_use) {
   Factory::reset();
-  std::string token;
-  std::string code;
-  {
-    world<Factory> w;
-    auto t = w.bascule(first_connection_step::prove_contact);
-    REQUIRE(w.service.send_contact_code(t, calp::contact_kind::mobile, mobile).outcome ==
-            step_outcome::code_sent);
-    token = std::string(t.view());
-    code = last_code(w.notes, mobile_e164);
-  }
+  const auto [token, code] = calp_account_race::code_pending<Factory>();
   const auto accepted = calp_account_race::race<Factory>([&](calp::account_service& s) {
     return s.confirm_contact(calp::secret(token), code).outcome == step_outcome::done ? 1 : 0;
   });
   CHECK(accepted == 1);
-  auto store = Factory::make();
-  calp::audit_query q;
-  q.limit = 100000;
-  std::size_t verified = 0;
-  for (const auto& e : store->audit_events(q)) verified += e.kind == "contact.verified" ? 1 : 0;
-  CHECK(verified == 1);
+  CHECK(calp_account_race::count_events<Factory>("contact.verified") == 1);
 }
 
 #define CALP_ACCOUNT_RACES(...)                                          \
