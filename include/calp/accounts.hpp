@@ -107,10 +107,10 @@ struct account_config {
   /// is asked to accept it at its next login.
   std::string terms_version;
   password_hash_params password_hashing = password_hash_params::interactive();
-  password_policy passwords;
-  verification_code_rules codes;
-  login_throttle_rules throttle;
-  session_rules sessions;
+  password_policy passwords = {};
+  verification_code_rules codes = {};
+  login_throttle_rules throttle = {};
+  session_rules sessions = {};
   /// How long an activation code issued by the Caf stays valid (it travels by post).
   std::chrono::seconds activation_validity = std::chrono::days{30};
   /// Codes sent to one person per 24 hours, all contact points together: "Modifier vos
@@ -118,7 +118,7 @@ struct account_config {
   /// many messages a person (or someone who stole their session) can have sent.
   std::uint32_t max_codes_per_day = 10;
   /// Optional; see `legacy_password_verifier`.
-  legacy_password_verifier legacy_verifier;
+  legacy_password_verifier legacy_verifier = {};
 };
 
 /// What a login or an activation came to.

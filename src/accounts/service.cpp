@@ -1,5 +1,6 @@
 // The account service: construction, keys, sessions, login and activation.
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -184,8 +185,13 @@ first_connection_step account_service::impl::step_of(const account_record& acc, 
   const bool proved = std::any_of(acc.contacts.begin(), acc.contacts.end(),
                                   [](const contact_point& c) { return c.verified_at.has_value(); });
   if (!proved) return first_connection_step::prove_contact;
-  if (!acc.delegation_offer_accepted && couple_household_of(acc.person, day_of(now))) {
-    return first_connection_step::answer_delegation_offer;
+  if (!acc.delegation_offer_accepted) {
+    // A délégation already in force (granted at the front desk, say) is not offered again.
+    const date today = day_of(now);
+    const auto couple = couple_household_of(acc.person, today);
+    if (couple && !(couple->value.delegation() && couple->value.delegation()->active_at(today))) {
+      return first_connection_step::answer_delegation_offer;
+    }
   }
   return first_connection_step::done;
 }
@@ -584,7 +590,7 @@ result<activation_code> account_service::issue_activation_code(const person_id& 
 result<first_connection_step> account_service::next_step(const person_id& person) {
   const auto acc = impl_->store.find_account(person);
   if (!acc) {
-    return fail(errc::account_unknown, "`" + std::string(person.str()) + "` has no account");
+    return fail(errc::account_unknown, fmt::format("`{}` has no account", person.str()));
   }
   return impl_->step_of(acc->value, impl_->clock.now());
 }

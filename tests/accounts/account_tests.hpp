@@ -590,6 +590,14 @@ TEST_CASE_TEMPLATE_DEFINE("accounts: R11 the délégation offer concerns only th
     CHECK(w.service.session(t)->kind == calp::session_kind::full);
     CHECK(w.service.answer_delegation_offer(t, true).outcome == step_outcome::not_applicable);
   }
+  SUBCASE("a délégation already in force is not offered again") {
+    auto h = w.store->find_household(calp::dossier_number::parse("1234567").value());
+    const auto granted = couple(calp::delegation{pid("p2"), day(2025, 6, 1), std::nullopt});
+    REQUIRE(w.store->commit(calp::write_batch().put(granted, h->version)));
+    auto t = w.bascule(first_connection_step::answer_delegation_offer);
+    CHECK(w.service.session(t)->kind == calp::session_kind::full);
+    CHECK(w.service.answer_delegation_offer(t, false).outcome == step_outcome::out_of_order);
+  }
   SUBCASE("an allocataire whose conjoint left gets no offer") {
     auto h = w.store->find_household(calp::dossier_number::parse("1234567").value());
     auto members = std::vector<calp::member>(h->value.members().begin(), h->value.members().end());
