@@ -144,7 +144,12 @@ result<issued_code> issue_code(const std::optional<challenge_record>& current, s
   detail::ensure_sodium();
   digits code{};
   const wipe_on_exit wipe_code(code);
-  for (auto& d : code) d = static_cast<unsigned char>('0' + randombytes_uniform(10));
+  // One draw for the six digits: each randombytes call is a system call.
+  std::uint32_t draw = randombytes_uniform(1'000'000);
+  for (auto d = code.rbegin(); d != code.rend(); ++d) {
+    *d = static_cast<unsigned char>('0' + draw % 10);
+    draw /= 10;
+  }
 
   issued_code out{challenge_record{},
                   secret(std::string_view(reinterpret_cast<const char*>(code.data()), code.size()))};

@@ -74,6 +74,9 @@ enum class sql : std::uint8_t {
   audit_purge,
   begin_immediate,
   commit,
+  savepoint,
+  release_savepoint,
+  rollback_to_savepoint,
   count_
 };
 

@@ -254,19 +254,25 @@ constexpr std::array<const char*, static_cast<std::size_t>(sql::count_)> texts =
     "BEGIN IMMEDIATE",
     // commit
     "COMMIT",
+    // savepoint: one batch of a group commit
+    "SAVEPOINT calp_batch",
+    // release_savepoint
+    "RELEASE calp_batch",
+    // rollback_to_savepoint (the savepoint stays open: release it after)
+    "ROLLBACK TO calp_batch",
 };
 
 #undef CALP_AUDIT_COLUMNS
 
 void apply_settings(connection& c, const connection_settings& settings) {
-  // synchronous=FULL: in WAL mode every commit syncs the WAL before `commit` returns.
-  // NORMAL would already survive kill -9 of the process (the WAL is in the OS cache),
-  // but a power loss or kernel crash could then lose the last commits, and a lost
-  // commit here is a revoked délégation back in force, or a throttle counter (R12b) or
-  // a code count (R13) rolled back: we pay one fsync per commit for that.
-  c.exec(fmt::format("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+  // synchronous=FULL (the default, sqlite_durability::power_loss): in WAL mode every
+  // commit syncs the WAL before `commit` returns. NORMAL already survives kill -9 of the
+  // process (the WAL is in the OS cache), but a power loss or kernel crash could then
+  // lose the last commits; the host chooses (sqlite.hpp).
+  c.exec(fmt::format("PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; "
                      "PRAGMA mmap_size = {}; PRAGMA cache_size = -{};",
-                     settings.mmap_bytes, settings.cache_kib)
+                     settings.sync_each_commit ? "FULL" : "NORMAL", settings.mmap_bytes,
+                     settings.cache_kib)
              .c_str());
 }
 

@@ -14,6 +14,7 @@ namespace calp::sqlite_detail {
 struct connection_settings {
   std::int64_t mmap_bytes = 0;
   std::int64_t cache_kib = 0;
+  bool sync_each_commit = true;  // synchronous=FULL, else NORMAL
 };
 
 // First connection of a storage object: refuses a file that is not calp's or is newer

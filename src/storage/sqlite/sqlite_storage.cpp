@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -104,6 +107,7 @@ class sqlite_storage::impl {
   explicit impl(sqlite_options o) : options_(std::move(o)) {
     settings_.mmap_bytes = std::max<std::int64_t>(options_.mmap_bytes, 0);
     settings_.cache_kib = std::max<std::int64_t>(options_.cache_kib, 1);
+    settings_.sync_each_commit = options_.durability == sqlite_durability::power_loss;
     if (options_.path.empty() || options_.path == ":memory:" ||
         options_.path.starts_with("file:")) {
       throw storage_error(errc::storage_location,
@@ -172,6 +176,30 @@ class sqlite_storage::impl {
     return options_.busy_timeout;
   }
 
+  // Group commit. Each commit syncs the WAL (synchronous=FULL), and that sync, not the
+  // SQL, is what a write costs. Threads of one process that commit at the same time
+  // therefore share one transaction and one sync: the first to arrive leads, takes
+  // every batch queued by then (up to `max_group`), applies each under its own
+  // savepoint so that one batch's conflict or failure leaves the others whole, commits
+  // once, and hands each caller its own outcome. A caller's batch is never reported
+  // applied before that commit returned, so durability is unchanged; and threads of one
+  // process no longer fight over the write lock through SQLite's sleeping busy handler.
+  struct pending {
+    const write_batch* batch;
+    std::optional<result<commit_receipt>> outcome;  // written by the leader only
+    std::exception_ptr failure;                      // written by the leader only
+    bool answered = false;                           // written by the leader only
+    bool done = false;                               // under group_mutex_
+  };
+  static constexpr std::size_t max_group = 64;
+
+  result<commit_receipt> commit(const write_batch& batch);
+
+ private:
+  void run_group(std::vector<pending*>& group);
+
+ public:
+
  private:
   void give_back(std::unique_ptr<connection> c) noexcept {
     if (!c || c->broken) return;
@@ -186,6 +214,10 @@ class sqlite_storage::impl {
   sqlite_detail::connection_settings settings_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<connection>> idle_;
+  std::mutex group_mutex_;
+  std::condition_variable group_done_;
+  std::deque<pending*> queue_;
+  bool leading_ = false;
 };
 
 sqlite_storage::sqlite_storage(sqlite_options options)
@@ -637,20 +669,96 @@ class batch_writer {
 
 }  // namespace
 
-result<commit_receipt> sqlite_storage::commit(const write_batch& batch) {
-  if (auto valid = batch.validate(); !valid) return unexpected<error>{valid.error()};
-  if (batch.empty()) return commit_receipt{};
-  auto c = impl_->acquire();
-  transaction tx(*c, impl_->busy_timeout());
-  batch_writer writer(*c);
+namespace {
+
+// One batch inside the group's transaction, under a savepoint: its expected failure, or
+// its receipt. Infrastructure failures throw, with the savepoint still open.
+result<commit_receipt> apply_batch(connection& c, const write_batch& batch) {
+  batch_writer writer(c);
   const auto ops = batch.operations();
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto problem = std::visit([&](const auto& op) { return writer.apply(i, op); }, ops[i]);
-    if (problem) return unexpected<error>{std::move(*problem)};  // `tx` rolls back
+    if (problem) return unexpected<error>{std::move(*problem)};
   }
   if (auto problem = writer.check_shared_emails()) return unexpected<error>{std::move(*problem)};
-  tx.commit();
   return writer.take_receipt();
+}
+
+}  // namespace
+
+void sqlite_storage::impl::run_group(std::vector<pending*>& group) {
+  std::vector<pending*> applied;
+  try {
+    auto c = acquire();
+    transaction tx(*c, busy_timeout());
+    if (group.size() == 1) {
+      // Alone: the transaction itself is the savepoint.
+      pending* p = group.front();
+      auto outcome = apply_batch(*c, *p->batch);
+      if (outcome) tx.commit();  // else `tx` rolls back
+      p->outcome = std::move(outcome);
+      p->answered = true;
+      return;
+    }
+    const auto run = [&](sql id) { query(*c, id).run(); };
+    for (pending* p : group) {
+      run(sql::savepoint);
+      try {
+        auto outcome = apply_batch(*c, *p->batch);
+        if (!outcome) run(sql::rollback_to_savepoint);
+        run(sql::release_savepoint);
+        if (outcome) applied.push_back(p);
+        else p->answered = true;
+        p->outcome = std::move(outcome);
+      } catch (...) {
+        // Undo this batch only; if even that fails, the transaction is lost for all.
+        if (c->try_exec("ROLLBACK TO calp_batch; RELEASE calp_batch") != SQLITE_OK) throw;
+        p->failure = std::current_exception();
+        p->answered = true;
+      }
+    }
+    if (!applied.empty()) tx.commit();
+  } catch (...) {
+    // Nothing of this group is known to be applied: each batch not already answered
+    // gets the failure, as a commit of its own would have.
+    for (pending* p : group) {
+      if (p->answered) continue;
+      p->outcome.reset();
+      p->failure = std::current_exception();
+    }
+  }
+}
+
+result<commit_receipt> sqlite_storage::impl::commit(const write_batch& batch) {
+  pending me{&batch, std::nullopt, nullptr, false, false};
+  std::unique_lock lock(group_mutex_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leading_) {
+      group_done_.wait(lock);
+      continue;
+    }
+    leading_ = true;
+    std::vector<pending*> group;
+    while (!queue_.empty() && group.size() < max_group) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    run_group(group);
+    lock.lock();
+    for (pending* p : group) p->done = true;
+    leading_ = false;
+    group_done_.notify_all();
+  }
+  if (me.failure) std::rethrow_exception(me.failure);
+  return std::move(*me.outcome);
+}
+
+result<commit_receipt> sqlite_storage::commit(const write_batch& batch) {
+  if (auto valid = batch.validate(); !valid) return unexpected<error>{valid.error()};
+  if (batch.empty()) return commit_receipt{};
+  return impl_->commit(batch);
 }
 
 }  // namespace calp
