@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache
   nlohmann-json3-dev libfmt-dev doctest-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
-  libsodium-dev
+  libsodium-dev libutf8proc-dev
 )
 
 missing=()

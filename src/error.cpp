@@ -47,6 +47,11 @@ std::string_view to_string(errc code) noexcept {
     case errc::contact_email: return "calp.contact.email";
     case errc::account_unknown: return "calp.account.unknown";
     case errc::account_state: return "calp.account.state";
+    case errc::civil_status_name: return "calp.civil_status.name";
+    case errc::civil_status_date: return "calp.civil_status.date";
+    case errc::civil_status_birth_place: return "calp.civil_status.birth_place";
+    case errc::civil_status_parents: return "calp.civil_status.parents";
+    case errc::civil_status_postal_code: return "calp.civil_status.postal_code";
   }
   return "calp.unknown";
 }

@@ -68,6 +68,12 @@ enum class errc : std::uint16_t {
   // accounts: mistakes of the host or the front desk, never of the person
   account_unknown,  ///< "calp.account.unknown": no such person or account
   account_state,    ///< "calp.account.state": the account is not in a state that allows this
+  // civil status of a primo-demandeur (R4, R15)
+  civil_status_name,         ///< "calp.civil_status.name": a name breaks the name rule
+  civil_status_date,         ///< "calp.civil_status.date": no such day, in the future, or before 1900
+  civil_status_birth_place,  ///< "calp.civil_status.birth_place": country, commune or city of birth
+  civil_status_parents,      ///< "calp.civil_status.parents": born abroad without both parents' names (R4)
+  civil_status_postal_code,  ///< "calp.civil_status.postal_code": not 5 digits
 };
 
 /// The stable string id of a code, e.g. `"calp.nir.key"`.
