@@ -43,6 +43,14 @@
 /// | `recovery.requested`          | "" or person | same    | `sent`, `no_contact`, `unknown`, `limit`, `not_delivered` |
 /// | `recovery.code_failed`        | "" or person | same    | code outcome, or `unknown`            |
 /// | `provisional_id.reminded`     | ""           | person or "" | `sent` or `no_match`             |
+/// | `person.registered`           | person       | person  | `nir` or `provisional_id`; NIR mismatches |
+/// | `person.registration_refused` | ""           | ""      | `already_registered`                  |
+/// | `person.nir_certified`        | agent:<id>   | person  | `ok`; end of the transition           |
+/// | `civil_status.updated`        | person       | person  | `ok` or `locked`                      |
+/// | `franceconnect.login`         | person       | person  | `ok`; acr                             |
+/// | `franceconnect.linked`        | person       | person  | `ok` (first link of a `sub`)          |
+/// | `franceconnect.unlinked`      | person       | person  | `ok`                                  |
+/// | `franceconnect.refused`       | "" or person | same    | claims problem, `no_match`, `ambiguous`, `malformed` |
 ///
 /// Identifiers in events are person ids; a NIR appears only masked (`1 97 06 ** *** *** 89`).
 
@@ -53,10 +61,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "calp/authorizer.hpp"
+#include "calp/civil_status.hpp"
 #include "calp/clock.hpp"
 #include "calp/contact.hpp"
 #include "calp/error.hpp"
+#include "calp/franceconnect.hpp"
 #include "calp/ids.hpp"
 #include "calp/login_throttle.hpp"
 #include "calp/notifier.hpp"
@@ -119,6 +131,15 @@ struct account_config {
   std::uint32_t max_codes_per_day = 10;
   /// Optional; see `legacy_password_verifier`.
   legacy_password_verifier legacy_verifier = {};
+  /// How long a provisional identifier still opens the account after a certified NIR
+  /// replaced it (R3), so that a person who kept the letter is not locked out at once.
+  std::chrono::seconds provisional_transition = std::chrono::days{90};
+  /// Where new provisional identifiers come from. Empty (the default): `P` and 8 digits
+  /// from libsodium's CSPRNG, never a counter (R3). Tests set it to force collisions.
+  std::function<provisional_id()> provisional_id_source = {};
+  /// FranceConnect (R18): the provider pinned, this service's client id. Empty issuer:
+  /// FranceConnect is off and its methods refuse every attempt.
+  franceconnect_config franceconnect = {};
 };
 
 /// What a login or an activation came to.
@@ -171,6 +192,7 @@ enum class step_outcome : std::uint8_t {
   void_code,           ///< too many wrong entries: ask for a new code
   malformed_code,      ///< not 6 digits; nothing counted
   not_applicable,      ///< this step does not concern this person (délégation offer when single…)
+  password_required,   ///< unlinking FranceConnect from an account that has no password
 };
 [[nodiscard]] std::string_view to_string(step_outcome o) noexcept;
 
@@ -218,6 +240,85 @@ struct activation_code {
   /// 10-minute SMS code. Typed case-insensitively, hyphens and spaces ignored.
   secret code;
   timestamp expires_at{};
+};
+
+/// What a primo-demandeur declares to create their personal space (R15, R4).
+struct primo_declaration {
+  /// Civilité, nom de naissance, prénoms, date, pays and ville de naissance, parents
+  /// when born abroad, postal code of residence. Names are normalised by the service
+  /// (`normalize_name`) before they are checked and stored.
+  civil_status civil;
+  /// The NIR as typed, if the person has one; empty otherwise.
+  std::string nir;
+};
+
+enum class registration_outcome : std::uint8_t {
+  registered,          ///< the personal space exists; a first-connection session is open
+  invalid,             ///< see `errors`, one per field (nothing was stored)
+  already_registered,  ///< this NIR already has an account: log in, or recover the password
+};
+[[nodiscard]] std::string_view to_string(registration_outcome o) noexcept;
+
+struct registration_result {
+  registration_outcome outcome = registration_outcome::invalid;
+  /// For `invalid`: field-level errors (`family_name`, `parents[1].given_names`, `nir`…).
+  std::vector<error> errors;
+  std::optional<person_id> person;
+  /// The provisional identifier issued (R3): no NIR, or a NIR inconsistent with the
+  /// civil status (`nir_mismatches` says why; the person is not blocked).
+  std::optional<provisional_id> provisional;
+  std::vector<nir_mismatch> nir_mismatches;
+  /// A first-connection session: CGU, password, contact point, then the account is
+  /// complete.
+  secret token;
+  first_connection_step next_step = first_connection_step::accept_terms;
+};
+
+/// The seed's "Récapitulatif de ma création de compte", as data for the screen.
+struct registration_recap {
+  /// The provisional identifier, or the NIR masked: what the person logs in with.
+  std::string identifier;
+  bool provisional = false;
+  calp::civil_status civil;
+  std::vector<contact_point> contacts;
+};
+
+/// Whether a benefit request may be filed (R15): from a full session only, and not by
+/// a conjoint the policy denies.
+struct benefit_request_check {
+  bool allowed = false;
+  /// `not_signed_in`, `first_connection_incomplete`, or the policy's reason
+  /// (`conjoint_without_delegation`…) and its French message.
+  std::string reason;
+  std::string message;
+};
+
+enum class franceconnect_outcome : std::uint8_t {
+  signed_in,            ///< see `login_result`-like fields
+  refused,              ///< the claims failed a check: see `problem`
+  malformed_claims,     ///< the claims document could not be read
+  identity_unknown,     ///< no person matches the six pivot fields: no login
+  identity_ambiguous,   ///< several persons match: no login, the Caf must sort it out
+  disabled,             ///< the matched account is disabled, or FranceConnect is off
+};
+[[nodiscard]] std::string_view to_string(franceconnect_outcome o) noexcept;
+
+struct franceconnect_start {
+  /// For the authorization request; only their keyed hashes are stored.
+  secret state;
+  secret nonce;
+  eidas_level acr = eidas_level::eidas1;
+};
+
+struct franceconnect_result {
+  franceconnect_outcome outcome = franceconnect_outcome::refused;
+  std::optional<claims_problem> problem;
+  std::optional<error> claims_error;
+  secret token;
+  std::optional<person_id> person;
+  first_connection_step next_step = first_connection_step::done;
+  /// True when this login linked the FranceConnect identity to the account.
+  bool linked = false;
 };
 
 /// The account service. Thread-safe: one object may serve every thread of a process;
@@ -318,6 +419,58 @@ class account_service {
   /// "Identifiant provisoire oublié ?": sends the identifier to the verified contact point
   /// typed, if it belongs to a person with that name and birth date. Same answer either way.
   [[nodiscard]] recovery_outcome remind_provisional_id(const provisional_id_reminder_request& request);
+
+  // -- primo-demandeurs (R3, R4, R15) -------------------------------------------------
+
+  /// Creates the personal space of a person with no dossier: the civil status checked
+  /// field by field; with a valid NIR consistent with it, the NIR is the identifier,
+  /// otherwise a provisional identifier is issued (unique, from the CSPRNG) and the
+  /// mismatches are recorded. Opens a first-connection session (CGU, password, contact).
+  [[nodiscard]] registration_result register_primo_demandeur(const primo_declaration& declaration);
+
+  /// The récapitulatif of the seed for the person of `token`.
+  [[nodiscard]] std::optional<registration_recap> recap(const secret& token);
+
+  /// R15: may the person of `token` file a benefit request now? Only a full session (first
+  /// connection complete), and never a conjoint the policy denies in one of their
+  /// households at today's date.
+  [[nodiscard]] benefit_request_check may_request_benefit(const secret& token);
+
+  /// The Caf certified a NIR for a person known by a provisional identifier: the person
+  /// is re-keyed to the NIR (same person id, same account, history kept), and the
+  /// provisional identifier still opens the account for `provisional_transition`.
+  /// Errors: `errc::account_unknown`, `errc::account_state` (no provisional identifier,
+  /// or already a NIR), `errc::storage_duplicate` (the NIR belongs to another person).
+  [[nodiscard]] result<void> certify_nir(const person_id& person, const nir& certified,
+                                         std::string_view agent);
+
+  /// The person of a full session corrects their civil status (postal code, names).
+  /// After a FranceConnect login the six pivot fields are read-only (`locked`).
+  enum class civil_status_update { done, not_signed_in, invalid, locked };
+  [[nodiscard]] civil_status_update update_civil_status(const secret& token,
+                                                        const civil_status& civil,
+                                                        std::vector<error>* errors = nullptr);
+
+  // -- FranceConnect (R18) ------------------------------------------------------------
+
+  /// Starts a login: `state` and `nonce` for the authorization request, bound to a
+  /// stored, expiring, single-use attempt. `acr` defaults to the configured minimum.
+  [[nodiscard]] franceconnect_start begin_franceconnect(std::optional<eidas_level> acr = {});
+
+  /// Ends a login with the `state` returned to the callback and the claims of the ID
+  /// token (signature verified by the host: ES256 or RS256 only) merged with userinfo,
+  /// as one JSON object. A known `sub` logs its account in; otherwise the six pivot
+  /// fields must match exactly one person, whose account is then linked (and created if
+  /// the person had none). Every outcome is audited; a login informs the person.
+  [[nodiscard]] franceconnect_result complete_franceconnect(std::string_view state,
+                                                            std::string_view claims_json);
+
+  /// Removes the link; the account must have a password to log in with afterwards.
+  [[nodiscard]] step_result unlink_franceconnect(const secret& token);
+
+  /// An account opened by FranceConnect, which has no password, adds one (R12 policy).
+  [[nodiscard]] step_result add_password(const secret& token, secret password,
+                                         secret confirmation);
 
   // -- reading --------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-date day_of(timestamp t) { return date{std::chrono::floor<std::chrono::days>(t)}; }
 
 step_result answer(step_outcome o, first_connection_step next) {
   step_result r;
@@ -334,7 +333,7 @@ step_result account_service::confirm_contact(const secret& token, std::string_vi
 step_result account_service::answer_delegation_offer(const secret& token, bool grant) {
   auto& s = *impl_;
   const timestamp now = s.clock.now();
-  const date today = day_of(now);
+  const date today = detail::day_of(now);
   for (int round = 0; round < detail::max_commit_rounds; ++round) {
     auto ctx = s.load_step(token, now);
     if (!ctx) return answer(step_outcome::not_signed_in, first_connection_step::done);

@@ -18,16 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-date day_of(timestamp t) { return date{std::chrono::floor<std::chrono::days>(t)}; }
 
-account_record new_account(person_id person, std::string legacy_password_hash, timestamp now) {
-  return account_record{std::move(person),        account_state::awaiting_first_connection,
-                        {},                       std::move(legacy_password_hash),
-                        std::nullopt,             std::nullopt,
-                        {},                       std::nullopt,
-                        std::nullopt,             false,
-                        now,                      std::nullopt};
-}
 
 // The alphabet of activation codes: no 0/O, 1/I/L, so a code read off a letter is typed
 // right.
@@ -97,6 +88,7 @@ std::string_view to_string(step_outcome o) noexcept {
     case step_outcome::void_code: return "void_code";
     case step_outcome::malformed_code: return "malformed_code";
     case step_outcome::not_applicable: return "not_applicable";
+    case step_outcome::password_required: return "password_required";
   }
   return "not_applicable";
 }
@@ -152,7 +144,7 @@ std::string account_service::impl::activation_challenge_key(const person_id& per
 std::string account_service::impl::recovery_challenge_key(const person_id& person,
                                                           timestamp now) {
   // One key per day: R13's count of codes applies per day of recovery, not for life.
-  return "recovery:" + std::string(person.str()) + ":" + format_date(day_of(now));
+  return "recovery:" + std::string(person.str()) + ":" + format_date(detail::day_of(now));
 }
 
 std::optional<versioned<person_record>> account_service::impl::find_person(
@@ -187,7 +179,7 @@ first_connection_step account_service::impl::step_of(const account_record& acc, 
   if (!proved) return first_connection_step::prove_contact;
   if (!acc.delegation_offer_accepted) {
     // A délégation already in force (granted at the front desk, say) is not offered again.
-    const date today = day_of(now);
+    const date today = detail::day_of(now);
     const auto couple = couple_household_of(acc.person, today);
     if (couple && !(couple->value.delegation() && couple->value.delegation()->active_at(today))) {
       return first_connection_step::answer_delegation_offer;
@@ -525,7 +517,7 @@ result<void> account_service::import_account(const person_record& person,
   auto& s = *impl_;
   write_batch batch;
   batch.put(person, 0);
-  batch.put(new_account(person.id, std::move(legacy_password_hash), s.clock.now()), 0);
+  batch.put(detail::new_account(person.id, std::move(legacy_password_hash), s.clock.now()), 0);
   auto done = s.store.commit(batch);
   if (!done) return unexpected<error>{std::move(done).error()};
   return {};
@@ -543,7 +535,7 @@ result<activation_code> account_service::issue_activation_code(const person_id& 
   // primo-demandeur) is an adult filing in their own name.
   const auto households = s.store.find_households_of(person);
   if (!households.empty()) {
-    const date today = day_of(now);
+    const date today = detail::day_of(now);
     const bool old_enough = std::any_of(households.begin(), households.end(), [&](const auto& h) {
       const member* m = h.value.find(person.str());
       return m != nullptr && anniversary(m->birth_date, std::chrono::years{15}) <= today;
@@ -573,7 +565,7 @@ result<activation_code> account_service::issue_activation_code(const person_id& 
     c.issued_count = current ? current->value.issued_count + 1 : 1;
     write_batch batch;
     if (!acc) {
-      batch.put(new_account(person, {}, now), 0);
+      batch.put(detail::new_account(person, {}, now), 0);
     }
     batch.put(std::move(c), current ? current->version : 0);
     batch.append(s.event(now, {"activation.issued", "agent:" + std::string(agent),

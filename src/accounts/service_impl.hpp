@@ -26,6 +26,19 @@ struct audit_entry {
   std::string dossier = {};
 };
 
+// An account before its first connection, with every field set.
+inline account_record new_account(person_id person, std::string legacy_password_hash, timestamp now) {
+  return account_record{std::move(person),        account_state::awaiting_first_connection,
+                        {},                       std::move(legacy_password_hash),
+                        std::nullopt,             std::nullopt,
+                        {},                       std::nullopt,
+                        std::nullopt,             false,
+                        now,                      std::nullopt};
+}
+
+// The day of an instant, in UTC.
+inline date day_of(timestamp t) { return date{std::chrono::floor<std::chrono::days>(t)}; }
+
 }  // namespace calp::detail
 
 namespace calp {

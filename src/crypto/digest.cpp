@@ -76,6 +76,11 @@ secret random_text(std::string_view alphabet, std::size_t length) {
   return secret::take(out);
 }
 
+std::uint32_t random_below(std::uint32_t upper) {
+  ensure_sodium();
+  return randombytes_uniform(upper);
+}
+
 void wipe(std::string& s) noexcept {
   sodium_memzero(s.data(), s.size());
   s.clear();

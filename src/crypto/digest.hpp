@@ -2,6 +2,7 @@
 // Hashes and random values the services need, so that <sodium.h> stays in src/crypto/.
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct code_key_access {
 
 // `length` characters drawn uniformly from `alphabet` (at most 256 characters).
 [[nodiscard]] secret random_text(std::string_view alphabet, std::size_t length);
+
+// A number drawn uniformly in [0, upper) from libsodium's CSPRNG.
+[[nodiscard]] std::uint32_t random_below(std::uint32_t upper);
 
 // Zeroes a string's bytes in place (a message that carried a code, say), then clears it.
 void wipe(std::string& s) noexcept;
