@@ -42,7 +42,7 @@
 /// | `activation.issued`           | agent:<id>   | person  | `ok`                                  |
 /// | `recovery.requested`          | "" or person | same    | `sent`, `no_contact`, `unknown`, `limit`, `not_delivered` |
 /// | `recovery.code_failed`        | "" or person | same    | code outcome, or `unknown`            |
-/// | `provisional_id.reminded`     | ""           | person or "" | `sent` or `no_match`             |
+/// | `provisional_id.reminded`     | ""           | person or "" | `sent`, `limit`, `no_match`      |
 /// | `person.registered`           | person       | person  | `nir` or `provisional_id`; NIR mismatches |
 /// | `person.registration_refused` | ""           | ""      | `already_registered`                  |
 /// | `person.nir_certified`        | agent:<id>   | person  | `ok`; end of the transition           |
@@ -129,6 +129,8 @@ struct account_config {
   /// coordonnées" starts the count of R13 over for each new point, and this bounds how
   /// many messages a person (or someone who stole their session) can have sent.
   std::uint32_t max_codes_per_day = 10;
+  /// Provisional identifier reminders sent to one person per 24 hours (R17).
+  std::uint32_t max_reminders_per_day = 3;
   /// Optional; see `legacy_password_verifier`.
   legacy_password_verifier legacy_verifier = {};
   /// How long a provisional identifier still opens the account after a certified NIR

@@ -72,7 +72,9 @@ struct email_notice {
 ///   the kind, the recipient and the outcome.
 /// - A call should not block long (it runs inside a person's request, e.g. a login
 ///   page waiting for its SMS): hand the notice to a queue or an asynchronous client
-///   rather than wait for the operator's delivery receipt.
+///   rather than wait for the operator's delivery receipt. This matters for R17 too:
+///   a recovery request that finds an account sends, one that does not sends nothing,
+///   and only a quick, constant-time hand-off keeps the two answers equally fast.
 class notifier {
  public:
   virtual ~notifier() = default;

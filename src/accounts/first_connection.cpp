@@ -178,15 +178,15 @@ account_service::impl::code_delivery account_service::impl::deliver_code(
              : code_delivery::not_delivered;
 }
 
-std::optional<throttle_record> account_service::impl::count_code(
-    const std::optional<versioned<throttle_record>>& current, const person_id& person,
-    timestamp now) const {
-  // The daily cap reuses a throttle record: its instants are those of the codes sent.
+std::optional<throttle_record> account_service::impl::count_message(
+    const std::optional<versioned<throttle_record>>& current, std::string key,
+    std::uint32_t per_day, timestamp now) {
+  // A daily cap reuses a throttle record: its instants are those of the messages sent.
   throttle_record r;
   if (current) r = current->value;
-  else r.key = codes_throttle_key(person);
+  else r.key = std::move(key);
   std::erase_if(r.recent_failures, [&](timestamp t) { return now >= t + std::chrono::hours{24}; });
-  if (r.recent_failures.size() >= std::min<std::size_t>(config.max_codes_per_day, max_throttle_instants)) {
+  if (r.recent_failures.size() >= std::min<std::size_t>(per_day, max_throttle_instants)) {
     return std::nullopt;
   }
   r.recent_failures.push_back(now);
@@ -216,7 +216,8 @@ step_result account_service::impl::send_code(const secret& token, std::optional<
         point->kind == contact_kind::mobile ? code_channel::sms : code_channel::email;
 
     const auto day_count = store.find_throttle(codes_throttle_key(person));
-    const auto counted = count_code(day_count, person, now);
+    const auto counted = count_message(day_count, codes_throttle_key(person),
+                                       config.max_codes_per_day, now);
     const auto current = store.find_challenge(key);
     auto issued = counted ? issue_code(current ? std::optional(current->value) : std::nullopt, key,
                                        person, channel, now, server_key, config.codes)

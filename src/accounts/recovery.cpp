@@ -243,7 +243,7 @@ recovery_outcome account_service::remind_provisional_id(
   const timestamp now = s.clock.now();
   // A day with more than this many persons born on it and this name is not a real case.
   constexpr std::size_t max_candidates = 10000;
-  bool sent = false;
+  bool matched = false;
   for (const auto& p : s.store.find_persons_born_on(request.birth_date, max_candidates)) {
     const person_record& rec = p.value;
     if (!rec.provisional_id || !rec.civil_status ||
@@ -258,15 +258,29 @@ recovery_outcome account_service::remind_provisional_id(
                                       return c.verified_at && same_contact(c, request.via, *value);
                                     });
     if (match == acc->value.contacts.end()) continue;
+    const std::string who(rec.id.str());
+    // Anyone who knows the name, the birth date and the address could otherwise have
+    // the reminder sent again and again.
+    const std::string cap_key = "reminders:" + who;
+    const auto day_count = s.store.find_throttle(cap_key);
+    const auto counted = impl::count_message(day_count, cap_key, s.config.max_reminders_per_day, now);
+    write_batch batch;
+    if (counted) batch.put(*counted, day_count ? day_count->version : 0);
+    batch.append(s.event(now, {"provisional_id.reminded", "", who, counted ? "sent" : "limit",
+                               json{{"contact", masked(*match)}}.dump()}));
+    matched = true;
+    if (!s.try_commit(batch) || !counted) {
+      continue;  // a conflict: another request counted this one at the same moment
+    }
     const bool delivered = request.via == contact_kind::mobile
                                ? s.send(notices::provisional_id_reminder_sms(match->value, *rec.provisional_id))
                                : s.send(notices::provisional_id_reminder_email(match->value, *rec.provisional_id));
-    const std::string who(rec.id.str());
-    s.audit(now, {"provisional_id.reminded", "", who, delivered ? "sent" : "not_delivered",
-                  json{{"contact", masked(*match)}}.dump()});
-    sent = true;
+    if (!delivered) {
+      s.audit(now, {"provisional_id.reminded", "", who, "not_delivered",
+                    json{{"contact", masked(*match)}}.dump()});
+    }
   }
-  if (!sent) s.audit(now, {"provisional_id.reminded", "", "", "no_match", {}});
+  if (!matched) s.audit(now, {"provisional_id.reminded", "", "", "no_match", {}});
   return recovery_outcome::accepted;
 }
 

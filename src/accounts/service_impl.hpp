@@ -133,10 +133,11 @@ struct account_service::impl {
   // Renders and sends a code (a contact proof, or a recovery when `recovery`).
   [[nodiscard]] code_delivery deliver_code(const contact_point& point, const secret& code,
                                            code_channel channel, bool recovery);
-  // The person's count of codes today with one more, or nothing when the cap is reached.
-  [[nodiscard]] std::optional<throttle_record> count_code(
-      const std::optional<versioned<throttle_record>>& current, const person_id& person,
-      timestamp now) const;
+  // The count of messages of the last 24 hours under `key` with one more, or nothing
+  // when `per_day` were already sent.
+  [[nodiscard]] static std::optional<throttle_record> count_message(
+      const std::optional<versioned<throttle_record>>& current, std::string key,
+      std::uint32_t per_day, timestamp now);
   // Sends a code to `fresh` (a new point to prove) or to the pending point.
   [[nodiscard]] step_result send_code(const secret& token, std::optional<contact_point> fresh);
 };

@@ -741,7 +741,13 @@ TEST_CASE_TEMPLATE_DEFINE("accounts: R17 a forgotten provisional identifier goes
   CHECK(mail->text.find("P33392250") != std::string::npos);
   CHECK(mail->text.find("Veuillez") != std::string::npos);
 
+  // At most 3 reminders a day (max_reminders_per_day), then the same answer and nothing.
+  CHECK(w.service.remind_provisional_id(req) == calp::recovery_outcome::accepted);
+  CHECK(w.service.remind_provisional_id(req) == calp::recovery_outcome::accepted);
   const auto sent = w.notes.emails().size();
+  CHECK(w.service.remind_provisional_id(req) == calp::recovery_outcome::accepted);
+  CHECK(w.notes.emails().size() == sent);
+  CHECK(w.count_events("provisional_id.reminded", "limit") == 1);
   req.family_name = "Martin";
   CHECK(w.service.remind_provisional_id(req) == calp::recovery_outcome::accepted);
   req.family_name = "MORVAN";
