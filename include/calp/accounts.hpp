@@ -50,7 +50,7 @@
 /// | `franceconnect.login`         | person       | person  | `ok`; acr                             |
 /// | `franceconnect.linked`        | person       | person  | `ok` (first link of a `sub`)          |
 /// | `franceconnect.unlinked`      | person       | person  | `ok`                                  |
-/// | `franceconnect.refused`       | "" or person | same    | claims problem, `no_match`, `ambiguous`, `malformed` |
+/// | `franceconnect.refused`       | "" or person | same    | claims problem, `no_match`, `ambiguous`, `malformed`, `linked_to_another_sub`, `disabled` |
 ///
 /// Identifiers in events are person ids; a NIR appears only masked (`1 97 06 ** *** *** 89`).
 
@@ -467,7 +467,8 @@ class account_service {
   [[nodiscard]] franceconnect_result complete_franceconnect(std::string_view state,
                                                             std::string_view claims_json);
 
-  /// Removes the link; the account must have a password to log in with afterwards.
+  /// Removes the link; the account must have a password to log in with afterwards. The
+  /// pivot fields stay read-only: they came from FranceConnect.
   [[nodiscard]] step_result unlink_franceconnect(const secret& token);
 
   /// An account opened by FranceConnect, which has no password, adds one (R12 policy).

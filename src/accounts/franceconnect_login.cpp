@@ -1,6 +1,7 @@
 // FranceConnect (R18): the login attempt, the checks of the claims, the linking of the
 // identity, and unlinking.
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -19,6 +20,9 @@ using json = nlohmann::json;
 // one day is not a population calp serves; the extra ones could only add ambiguity, and
 // ambiguity already refuses the login.
 constexpr std::size_t max_candidates = 10000;
+
+// The longest `sub` an account record holds (the storage's bound on a key).
+constexpr std::size_t max_sub_bytes = 256;
 
 franceconnect_result answer(franceconnect_outcome o) {
   franceconnect_result r;
@@ -91,6 +95,17 @@ franceconnect_result account_service::complete_franceconnect(std::string_view st
                                           s.config.franceconnect)) {
       auto r = refuse(franceconnect_outcome::refused, std::string(to_string(*problem)), "", attempt);
       r.problem = problem;
+      return r;
+    }
+    // The storage keys an account by its subject (1 to 256 bytes of text without NUL): a
+    // subject that cannot be one is malformed claims, not a storage failure.
+    if (claims->sub.empty() || claims->sub.size() > max_sub_bytes ||
+        claims->sub.find('\0') != std::string::npos) {
+      auto r = refuse(franceconnect_outcome::malformed_claims, "malformed", "", attempt);
+      const errc code = claims->sub.empty()                  ? errc::json_missing_field
+                        : claims->sub.size() > max_sub_bytes ? errc::json_too_long
+                                                             : errc::json_type;
+      r.claims_error = error{code, fmt::format("`sub` must be 1 to {} bytes of text", max_sub_bytes), "sub"};
       return r;
     }
 

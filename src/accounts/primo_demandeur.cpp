@@ -50,11 +50,35 @@ void normalize_names(civil_status& cs, std::vector<error>& errors) {
   }
 }
 
-// The six pivot fields of R18, which a FranceConnect login makes read-only.
-bool same_pivot(const civil_status& a, const civil_status& b) {
-  return a.family_name == b.family_name && a.given_names == b.given_names &&
-         a.gender == b.gender && a.birth_date == b.birth_date &&
-         a.birth_country == b.birth_country && a.birth_place == b.birth_place;
+// A stored name and a name in normal form (`normalize_name`) are the same name. A record
+// the host imported may hold a name as the host wrote it (`Sophie`), which is `SOPHIE`.
+bool same_name(const std::string& stored, const std::string& normalized) {
+  if (stored == normalized) return true;
+  const auto n = normalize_name(stored);
+  return n && *n == normalized;
+}
+
+// `cs` with its names normalised, and every error of the declaration: a name that
+// cannot be normalised does not hide the mistakes in the other fields.
+std::vector<error> checked_civil_status(civil_status& cs, date today) {
+  std::vector<error> errors;
+  normalize_names(cs, errors);
+  for (auto& e : validate_civil_status(cs, today)) {
+    const bool reported = std::any_of(errors.begin(), errors.end(),
+                                      [&](const error& n) { return n.field == e.field; });
+    if (!reported) errors.push_back(std::move(e));
+  }
+  return errors;
+}
+
+// The six pivot fields of R18, which a FranceConnect login makes read-only: `stored` as
+// the storage holds them, `normalized` as `normalize_names` left them.
+bool same_pivot(const civil_status& stored, const civil_status& normalized) {
+  return same_name(stored.family_name, normalized.family_name) &&
+         same_name(stored.given_names, normalized.given_names) &&
+         stored.gender == normalized.gender && stored.birth_date == normalized.birth_date &&
+         stored.birth_country == normalized.birth_country &&
+         stored.birth_place == normalized.birth_place;
 }
 
 }  // namespace
@@ -73,8 +97,7 @@ registration_result account_service::register_primo_demandeur(const primo_declar
   const timestamp now = s.clock.now();
   registration_result out;
   civil_status civ = declaration.civil;
-  normalize_names(civ, out.errors);
-  if (out.errors.empty()) out.errors = validate_civil_status(civ, detail::day_of(now));
+  out.errors = checked_civil_status(civ, detail::day_of(now));
   std::optional<nir> typed_nir;
   if (!declaration.nir.empty()) {
     auto parsed = nir::parse(declaration.nir);
@@ -234,8 +257,7 @@ account_service::civil_status_update account_service::update_civil_status(
   const timestamp now = s.clock.now();
   std::vector<error> found;
   civil_status civ = civil;
-  normalize_names(civ, found);
-  if (found.empty()) found = validate_civil_status(civ, detail::day_of(now));
+  found = checked_civil_status(civ, detail::day_of(now));
   for (int round = 0; round < detail::max_commit_rounds; ++round) {
     const auto session = s.valid_session(token, now);
     if (!session || session->value.kind != session_kind::full) return civil_status_update::not_signed_in;

@@ -5,6 +5,8 @@
 
 #include "accounts/account_races.hpp"
 #include "accounts/account_tests.hpp"
+#include "accounts/primo_races.hpp"
+#include "accounts/primo_tests.hpp"
 #include "storage/postgres_factory.hpp"
 
 namespace {
@@ -31,6 +33,8 @@ struct shared_postgres_factory {
 
 TYPE_TO_STRING_AS("postgres", postgres_factory);
 CALP_ACCOUNT_TESTS(postgres_factory);
+CALP_PRIMO_TESTS(postgres_factory);
 
 TYPE_TO_STRING_AS("postgres, 4 processes", shared_postgres_factory);
 CALP_ACCOUNT_RACES(shared_postgres_factory);
+CALP_PRIMO_RACES(shared_postgres_factory);

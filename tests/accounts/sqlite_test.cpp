@@ -5,6 +5,8 @@
 
 #include "accounts/account_races.hpp"
 #include "accounts/account_tests.hpp"
+#include "accounts/primo_races.hpp"
+#include "accounts/primo_tests.hpp"
 #include "storage/sqlite_support.hpp"
 
 namespace {
@@ -28,6 +30,8 @@ struct shared_sqlite_factory {
 
 TYPE_TO_STRING_AS("sqlite", sqlite_factory);
 CALP_ACCOUNT_TESTS(sqlite_factory);
+CALP_PRIMO_TESTS(sqlite_factory);
 
 TYPE_TO_STRING_AS("sqlite, 4 processes", shared_sqlite_factory);
 CALP_ACCOUNT_RACES(shared_sqlite_factory);
+CALP_PRIMO_RACES(shared_sqlite_factory);
