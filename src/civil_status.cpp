@@ -288,6 +288,72 @@ result<std::string> normalize_name(std::string_view name) {
   return std::move(*normalized);
 }
 
+namespace {
+
+// The label of a field of the declaration, as the seed's screens name it.
+std::string french_label(std::string_view field) {
+  if (field.starts_with("parents[")) {
+    const auto close = field.find(']');
+    int index = 0;
+    for (std::size_t k = 8; k < close && k < field.size(); ++k) {
+      if (field[k] < '0' || field[k] > '9') break;
+      index = index * 10 + (field[k] - '0');
+    }
+    const std::string_view member = close == std::string_view::npos ? "" : field.substr(close + 1);
+    return fmt::format("{} du parent {}", member == ".given_names" ? "Les prénoms" : "Le nom de naissance",
+                       index + 1);
+  }
+  if (field == "family_name") return "Le nom de naissance";
+  if (field == "given_names") return "Les prénoms";
+  if (field == "birth_date") return "La date de naissance";
+  if (field == "birth_country") return "Le pays de naissance";
+  if (field == "birth_place") return "La commune de naissance";
+  if (field == "birth_city") return "La ville de naissance";
+  if (field == "parents") return "Les noms de naissance et prénoms des deux parents";
+  if (field == "postal_code") return "Le code postal du lieu de résidence";
+  if (field == "nir") return "Le numéro de sécurité sociale";
+  return "Ce champ";
+}
+
+}  // namespace
+
+std::string french_message(const error& e) {
+  const std::string label = french_label(e.field);
+  const bool plural = label.starts_with("Les ");
+  const bool feminine = label.starts_with("La ");
+  // "manquant ou incorrect", agreed with the label.
+  const std::string_view ending = plural ? (feminine ? "es" : "s") : (feminine ? "e" : "");
+  switch (e.code) {
+    case errc::civil_status_name:
+      return fmt::format("{} {} contenir que des lettres, des espaces, des traits d'union et des "
+                         "apostrophes, et commencer et finir par une lettre.",
+                         label, plural ? "ne doivent" : "ne doit");
+    case errc::civil_status_date:
+      return fmt::format("{} doit être une date réelle, qui n'est ni dans le futur ni avant 1900.",
+                         label);
+    case errc::civil_status_birth_place:
+      return fmt::format("{} {} manquant{} ou incorrect{}.", label, plural ? "sont" : "est", ending,
+                         ending);
+    case errc::civil_status_parents:
+      // Whatever the field (the list, or a name left empty), the rule is about both.
+      return "Les noms de naissance et prénoms des deux parents sont obligatoires lorsque vous "
+             "êtes né(e) à l'étranger.";
+    case errc::civil_status_postal_code:
+      return fmt::format("{} doit comporter 5 chiffres.", label);
+    case errc::nir_length:
+    case errc::nir_character:
+    case errc::nir_sex:
+    case errc::nir_month:
+    case errc::nir_department:
+    case errc::nir_order:
+    case errc::nir_key:
+      return fmt::format("{} n'est pas valide : vérifiez les 15 chiffres de votre carte Vitale.",
+                         label);
+    default:
+      return fmt::format("{} {} incorrect{}.", label, plural ? "sont" : "est", ending);
+  }
+}
+
 std::string_view to_string(nir_mismatch m) noexcept {
   switch (m) {
     case nir_mismatch::sex: return "sex";

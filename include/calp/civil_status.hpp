@@ -96,6 +96,13 @@ struct civil_status_limits {
 [[nodiscard]] std::vector<calp::error> validate_civil_status(const civil_status& cs, date today,
                                                              const civil_status_limits& limits = {});
 
+/// The error of `validate_civil_status` (or of the NIR typed with a declaration, field
+/// `nir`) as a French sentence for the form, naming the field as the seed's screens do:
+/// "Le nom de naissance du parent 2 ne doit contenir que des lettres, …". The `message`
+/// of an error is for developers and logs; this is for the person. Never quotes what
+/// was typed.
+[[nodiscard]] std::string french_message(const error& e);
+
 /// The normal form of a name, used both to store it and to compare two names: well-
 /// formed UTF-8 in NFC, trimmed, every run of white space (ASCII space, tab, line
 /// breaks, no-break spaces and the other Unicode space separators) folded to one ASCII

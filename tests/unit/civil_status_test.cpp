@@ -707,3 +707,44 @@ TEST_CASE("R4 the error codes of the civil status have stable names") {
   CHECK(calp::to_string(errc::civil_status_parents) == "calp.civil_status.parents");
   CHECK(calp::to_string(errc::civil_status_postal_code) == "calp.civil_status.postal_code");
 }
+
+TEST_CASE("R15 each error of a declaration has a French sentence for the form") {
+  using calp::errc;
+  const auto say = [](errc code, std::string field) {
+    return calp::french_message(calp::error{code, "developer message", std::move(field)});
+  };
+  CHECK(say(errc::civil_status_name, "family_name") ==
+        "Le nom de naissance ne doit contenir que des lettres, des espaces, des traits d'union et "
+        "des apostrophes, et commencer et finir par une lettre.");
+  CHECK(say(errc::civil_status_name, "given_names").starts_with("Les prénoms ne doivent contenir"));
+  CHECK(say(errc::civil_status_name, "parents[1].family_name")
+            .starts_with("Le nom de naissance du parent 2 ne doit"));
+  CHECK(say(errc::civil_status_name, "parents[0].given_names").starts_with("Les prénoms du parent 1"));
+  CHECK(say(errc::civil_status_date, "birth_date") ==
+        "La date de naissance doit être une date réelle, qui n'est ni dans le futur ni avant 1900.");
+  CHECK(say(errc::civil_status_parents, "parents") ==
+        "Les noms de naissance et prénoms des deux parents sont obligatoires lorsque vous êtes "
+        "né(e) à l'étranger.");
+  CHECK(say(errc::civil_status_parents, "parents[1].given_names")
+            .starts_with("Les noms de naissance et prénoms des deux parents sont obligatoires"));
+  CHECK(say(errc::civil_status_postal_code, "postal_code") ==
+        "Le code postal du lieu de résidence doit comporter 5 chiffres.");
+  CHECK(say(errc::civil_status_birth_place, "birth_place") ==
+        "La commune de naissance est manquante ou incorrecte.");
+  CHECK(say(errc::civil_status_birth_place, "birth_country") ==
+        "Le pays de naissance est manquant ou incorrect.");
+  CHECK(say(errc::nir_key, "nir").starts_with("Le numéro de sécurité sociale n'est pas valide"));
+  // Every error a real declaration produces has one, and none quotes the input.
+  calp::civil_status cs;
+  cs.family_name = "D4VID";
+  cs.given_names = "";
+  cs.birth_country = "99352";
+  cs.postal_code = "7";
+  for (const auto& e : calp::validate_civil_status(cs, calp::date{std::chrono::year{2026},
+                                                                  std::chrono::November,
+                                                                  std::chrono::day{28}})) {
+    const auto text = calp::french_message(e);
+    CHECK_FALSE(text.empty());
+    CHECK(text.find("D4VID") == std::string::npos);
+  }
+}
