@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -49,21 +48,6 @@ class demo_mailbox final : public calp::notifier {
 
 void expect(const calp::step_result& r, calp::step_outcome want, const std::string& what) {
   if (r.outcome != want) fail(what + " : " + std::string(calp::to_string(r.outcome)));
-}
-
-// The labels of the seed's form, for the `field` of each error.
-std::string label(const std::string& field) {
-  static const std::map<std::string, std::string> labels = {
-      {"family_name", "Nom de naissance"}, {"given_names", "Prénom(s)"},
-      {"birth_date", "Date de naissance"}, {"birth_country", "Pays de naissance"},
-      {"birth_place", "Commune de naissance"}, {"birth_city", "Ville de naissance"},
-      {"parents", "Parents"}, {"postal_code", "Lieu de résidence"}, {"nir", "NIR"},
-      {"parents[0].family_name", "Nom de naissance du parent 1"},
-      {"parents[0].given_names", "Prénom(s) du parent 1"},
-      {"parents[1].family_name", "Nom de naissance du parent 2"},
-      {"parents[1].given_names", "Prénom(s) du parent 2"}};
-  const auto found = labels.find(field);
-  return found != labels.end() ? found->second : field;
 }
 
 // calp keeps the INSEE COG code; the screen shows the country's name.
@@ -123,7 +107,7 @@ int main() try {
   if (reg.outcome != calp::registration_outcome::invalid || reg.errors.empty()) {
     fail("il fallait refuser une naissance à l'étranger sans les parents (R4)");
   }
-  for (const auto& e : reg.errors) std::cout << "   ✗ " << label(e.field) << " : " << e.message << '\n';
+  for (const auto& e : reg.errors) std::cout << "   ✗ " << calp::french_message(e) << '\n';
 
   declared.civil.parents = {{"Morvan", "Jean"}, {"Morvan", "Jeanne"}};
   reg = service.register_primo_demandeur(declared);
