@@ -197,5 +197,97 @@ std::string activation_letter_text(const secret& code, timestamp expires_at) {
       code.view(), format_paris_time(expires_at), keep_secret, signature);
 }
 
+std::string format_french_date(date d) {
+  return fmt::format("{:02}/{:02}/{:04}", static_cast<unsigned>(d.day()),
+                     static_cast<unsigned>(d.month()), static_cast<int>(d.year()));
+}
+
+namespace {
+
+constexpr std::string_view not_you =
+    "Si vous n'êtes pas à l'origine de ce changement, contactez votre Caf.";
+constexpr std::string_view change_any_time =
+    "À tout moment, vous pourrez revenir sur votre choix dans le menu « Gérer Mon Compte ».";
+// The seed's three capabilities, as a list in an e-mail.
+constexpr std::string_view capabilities_list =
+    "- consulter les droits et paiements\n"
+    "- déclarer des changements\n"
+    "- demander une prestation";
+
+}  // namespace
+
+// The délégation notices name the other person as the screen does: a message about who
+// may see a dossier is only useful if it says who. They hold no secret. "(e)" follows the
+// seed's "conjoint(e)": calp does not presume the reader's gender.
+sms_notice delegation_granted_sms(std::string to, delegation_reader reader,
+                                  std::string_view other_name, date on) {
+  const std::string day = format_french_date(on);
+  if (reader == delegation_reader::allocataire) {
+    return sms_notice{notice_kind::delegation_granted, std::move(to),
+                      fmt::format("Vous avez autorisé {} à gérer votre dossier Caf depuis le "
+                                  "{}.\n{}",
+                                  other_name, day, not_you)};
+  }
+  return sms_notice{notice_kind::delegation_granted, std::move(to),
+                    fmt::format("Depuis le {}, {} vous autorise à gérer son dossier Caf : "
+                                "consulter les droits et paiements, déclarer des changements, "
+                                "demander une prestation.",
+                                day, other_name)};
+}
+
+email_notice delegation_granted_email(std::string to, delegation_reader reader,
+                                      std::string_view other_name, date on) {
+  const std::string day = format_french_date(on);
+  if (reader == delegation_reader::allocataire) {
+    return make_email(notice_kind::delegation_granted, std::move(to),
+                      "Délégation de gestion de votre dossier",
+                      fmt::format("Depuis le {}, vous autorisez {} à consulter les données de "
+                                  "votre dossier Caf et à réaliser les démarches :\n{}\n\n{}\n\n{}",
+                                  day, other_name, capabilities_list, change_any_time, not_you));
+  }
+  return make_email(notice_kind::delegation_granted, std::move(to),
+                    "Délégation de gestion d'un dossier Caf",
+                    fmt::format("Depuis le {}, {} vous autorise à consulter les données de son "
+                                "dossier Caf et à réaliser les démarches dans votre Espace Mon "
+                                "Compte :\n{}",
+                                day, other_name, capabilities_list));
+}
+
+sms_notice delegation_revoked_sms(std::string to, delegation_reader reader,
+                                  std::string_view other_name, date on) {
+  const std::string day = format_french_date(on);
+  if (reader == delegation_reader::allocataire) {
+    return sms_notice{notice_kind::delegation_revoked, std::move(to),
+                      fmt::format("Depuis le {}, {} n'est plus autorisé(e) à gérer votre dossier "
+                                  "Caf.\n{}",
+                                  day, other_name, not_you)};
+  }
+  return sms_notice{notice_kind::delegation_revoked, std::move(to),
+                    fmt::format("Depuis le {}, vous n'êtes plus autorisé(e) à gérer le dossier "
+                                "Caf de {}. Vos données personnelles restent accessibles dans "
+                                "votre Espace Mon Compte.",
+                                day, other_name)};
+}
+
+email_notice delegation_revoked_email(std::string to, delegation_reader reader,
+                                      std::string_view other_name, date on) {
+  const std::string day = format_french_date(on);
+  if (reader == delegation_reader::allocataire) {
+    return make_email(notice_kind::delegation_revoked, std::move(to),
+                      "Fin de la délégation de gestion de votre dossier",
+                      fmt::format("Depuis le {}, {} n'est plus autorisé(e) à consulter les "
+                                  "données de votre dossier Caf ni à réaliser les démarches. "
+                                  "Vous êtes seul(e) à pouvoir le faire.\n\n{}\n\n{}",
+                                  day, other_name, change_any_time, not_you));
+  }
+  return make_email(notice_kind::delegation_revoked, std::move(to),
+                    "Fin de la délégation de gestion d'un dossier Caf",
+                    fmt::format("Depuis le {}, vous n'êtes plus autorisé(e) à consulter les "
+                                "données du dossier Caf de {} ni à réaliser les démarches pour "
+                                "ce dossier. Vos données personnelles restent accessibles dans "
+                                "votre Espace Mon Compte.",
+                                day, other_name));
+}
+
 }  // namespace notices
 }  // namespace calp

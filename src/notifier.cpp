@@ -10,6 +10,8 @@ std::string_view to_string(notice_kind kind) noexcept {
     case notice_kind::password_changed: return "password_changed";
     case notice_kind::franceconnect_login: return "franceconnect_login";
     case notice_kind::activation_code: return "activation_code";
+    case notice_kind::delegation_granted: return "delegation_granted";
+    case notice_kind::delegation_revoked: return "delegation_revoked";
   }
   // Only a value cast from outside the enumeration gets here.
   return "unknown";

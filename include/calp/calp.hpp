@@ -11,6 +11,7 @@
 #include "calp/clock.hpp"
 #include "calp/contact.hpp"
 #include "calp/date.hpp"
+#include "calp/delegation.hpp"
 #include "calp/error.hpp"
 #include "calp/franceconnect.hpp"
 #include "calp/household.hpp"

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "calp/date.hpp"
 #include "calp/ids.hpp"
 #include "calp/notifier.hpp"
 #include "calp/secret.hpp"
@@ -112,6 +113,31 @@ inline constexpr std::string_view email_footer =
 /// expires, for the host's mail merge (it adds address block, date and letterhead).
 /// WARNING: the result holds the code in a plain `std::string`; do not log it.
 [[nodiscard]] std::string activation_letter_text(const secret& code, timestamp expires_at);
+
+/// `d` as the Caf's screens show a day: `JJ/MM/AAAA` (`15/01/2026`).
+[[nodiscard]] std::string format_french_date(date d);
+
+/// Who reads a délégation notice (R7): the allocataire who granted or withdrew it, or
+/// the conjoint who received or lost it.
+enum class delegation_reader : unsigned char { allocataire, conjoint };
+
+/// SMS: the délégation de gestion was granted on `on`. `other_name` is the other person
+/// (the conjoint for the allocataire, the allocataire for the conjoint), as
+/// `delegation_screen_data::conjoint_name` shows it.
+[[nodiscard]] sms_notice delegation_granted_sms(std::string to, delegation_reader reader,
+                                                std::string_view other_name, date on);
+
+/// E-mail: the délégation de gestion was granted on `on`, with what it allows.
+[[nodiscard]] email_notice delegation_granted_email(std::string to, delegation_reader reader,
+                                                    std::string_view other_name, date on);
+
+/// SMS: the délégation de gestion no longer applies from `on`.
+[[nodiscard]] sms_notice delegation_revoked_sms(std::string to, delegation_reader reader,
+                                                std::string_view other_name, date on);
+
+/// E-mail: the délégation de gestion no longer applies from `on`.
+[[nodiscard]] email_notice delegation_revoked_email(std::string to, delegation_reader reader,
+                                                    std::string_view other_name, date on);
 
 }  // namespace notices
 }  // namespace calp

@@ -21,6 +21,8 @@ enum class notice_kind : std::uint8_t {
   password_changed,         ///< "password_changed": alert after the password changed
   franceconnect_login,      ///< "franceconnect_login": alert after a FranceConnect login
   activation_code,          ///< "activation_code": one-time code to activate an account
+  delegation_granted,       ///< "delegation_granted": the délégation de gestion was granted (R7)
+  delegation_revoked,       ///< "delegation_revoked": the délégation de gestion was withdrawn (R7)
 };
 
 /// The stable snake_case name of a kind (the one in its comment above), for logs,

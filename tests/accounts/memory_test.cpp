@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "accounts/account_tests.hpp"
+#include "accounts/delegation_tests.hpp"
 #include "accounts/primo_tests.hpp"
 #include "calp/storage/memory.hpp"
 #include "calp/testing/failing_storage.hpp"
@@ -18,6 +19,7 @@ struct memory_factory {
 
 TYPE_TO_STRING_AS("memory", memory_factory);
 CALP_ACCOUNT_TESTS(memory_factory);
+CALP_DELEGATION_TESTS(memory_factory);
 CALP_PRIMO_TESTS(memory_factory);
 
 namespace {

@@ -4,7 +4,9 @@
 #include <memory>
 
 #include "accounts/account_races.hpp"
+#include "accounts/delegation_races.hpp"
 #include "accounts/account_tests.hpp"
+#include "accounts/delegation_tests.hpp"
 #include "accounts/primo_races.hpp"
 #include "accounts/primo_tests.hpp"
 #include "storage/postgres_factory.hpp"
@@ -33,8 +35,10 @@ struct shared_postgres_factory {
 
 TYPE_TO_STRING_AS("postgres", postgres_factory);
 CALP_ACCOUNT_TESTS(postgres_factory);
+CALP_DELEGATION_TESTS(postgres_factory);
 CALP_PRIMO_TESTS(postgres_factory);
 
 TYPE_TO_STRING_AS("postgres, 4 processes", shared_postgres_factory);
 CALP_ACCOUNT_RACES(shared_postgres_factory);
+CALP_DELEGATION_RACES(shared_postgres_factory);
 CALP_PRIMO_RACES(shared_postgres_factory);

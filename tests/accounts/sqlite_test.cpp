@@ -4,7 +4,9 @@
 #include <memory>
 
 #include "accounts/account_races.hpp"
+#include "accounts/delegation_races.hpp"
 #include "accounts/account_tests.hpp"
+#include "accounts/delegation_tests.hpp"
 #include "accounts/primo_races.hpp"
 #include "accounts/primo_tests.hpp"
 #include "storage/sqlite_support.hpp"
@@ -30,8 +32,10 @@ struct shared_sqlite_factory {
 
 TYPE_TO_STRING_AS("sqlite", sqlite_factory);
 CALP_ACCOUNT_TESTS(sqlite_factory);
+CALP_DELEGATION_TESTS(sqlite_factory);
 CALP_PRIMO_TESTS(sqlite_factory);
 
 TYPE_TO_STRING_AS("sqlite, 4 processes", shared_sqlite_factory);
 CALP_ACCOUNT_RACES(shared_sqlite_factory);
+CALP_DELEGATION_RACES(shared_sqlite_factory);
 CALP_PRIMO_RACES(shared_sqlite_factory);

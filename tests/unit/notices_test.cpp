@@ -562,3 +562,69 @@ TEST_CASE("the console notifier reports a failed stream as notifier_error") {
   CHECK_THROWS_AS(console.send_sms({notice_kind::password_changed, "+33600000001", "x"}),
                   calp::notifier_error);
 }
+
+TEST_CASE("R7 the délégation notices tell each person, in French, who may manage the dossier") {
+  using reader = notices::delegation_reader;
+  const calp::date on = year{2026} / January / 15;
+  CHECK(notices::format_french_date(on) == "15/01/2026");
+  CHECK(notices::format_french_date(year{2027} / November / 3) == "03/11/2027");
+
+  const auto granted_alloc = notices::delegation_granted_sms("+33612154545", reader::allocataire,
+                                                             "Zohra TADJ", on);
+  CHECK(granted_alloc.kind == notice_kind::delegation_granted);
+  CHECK(granted_alloc.to == "+33612154545");
+  CHECK(granted_alloc.text ==
+        "Vous avez autorisé Zohra TADJ à gérer votre dossier Caf depuis le 15/01/2026.\n"
+        "Si vous n'êtes pas à l'origine de ce changement, contactez votre Caf.");
+  const auto granted_conj =
+      notices::delegation_granted_sms("+33700000002", reader::conjoint, "Audrey DESLOT", on);
+  CHECK(granted_conj.text ==
+        "Depuis le 15/01/2026, Audrey DESLOT vous autorise à gérer son dossier Caf : consulter "
+        "les droits et paiements, déclarer des changements, demander une prestation.");
+  const auto revoked_alloc =
+      notices::delegation_revoked_sms("x", reader::allocataire, "Zohra TADJ", on);
+  CHECK(revoked_alloc.kind == notice_kind::delegation_revoked);
+  CHECK(contains(revoked_alloc.text, "Depuis le 15/01/2026, Zohra TADJ n'est plus autorisé(e) à "
+                                     "gérer votre dossier Caf."));
+  const auto revoked_conj =
+      notices::delegation_revoked_sms("x", reader::conjoint, "Audrey DESLOT", on);
+  CHECK(contains(revoked_conj.text, "vous n'êtes plus autorisé(e) à gérer le dossier Caf de "
+                                    "Audrey DESLOT"));
+  CHECK(contains(revoked_conj.text, "Vos données personnelles restent accessibles"));
+
+  const auto mail_alloc =
+      notices::delegation_granted_email("a@test.fr", reader::allocataire, "Zohra TADJ", on);
+  CHECK(mail_alloc.subject == "Délégation de gestion de votre dossier");
+  const auto mail_conj =
+      notices::delegation_granted_email("b@test.fr", reader::conjoint, "Audrey DESLOT", on);
+  for (const auto* mail : {&mail_alloc, &mail_conj}) {
+    CHECK(contains(mail->text, "- consulter les droits et paiements\n"
+                               "- déclarer des changements\n"
+                               "- demander une prestation"));
+  }
+  CHECK(contains(mail_alloc.text, "« Gérer Mon Compte »"));
+  const auto end_alloc =
+      notices::delegation_revoked_email("a@test.fr", reader::allocataire, "Zohra TADJ", on);
+  const auto end_conj =
+      notices::delegation_revoked_email("b@test.fr", reader::conjoint, "Audrey DESLOT", on);
+  CHECK(end_alloc.kind == notice_kind::delegation_revoked);
+  CHECK(end_conj.subject == "Fin de la délégation de gestion d'un dossier Caf");
+
+  for (const auto& sms : {granted_alloc, granted_conj, revoked_alloc, revoked_conj}) {
+    CAPTURE(sms.text);
+    CHECK(valid_utf8(sms.text));
+    CHECK_FALSE(sms.text.ends_with("\n"));
+    CHECK(decode_utf8(sms.text)->size() <= 200);  // two UCS-2 segments at most
+  }
+  for (const auto& mail : {mail_alloc, mail_conj, end_alloc, end_conj}) {
+    CAPTURE(mail.text);
+    CHECK(valid_utf8(mail.text));
+    CHECK(valid_utf8(mail.subject));
+    CHECK(mail.text.starts_with("Bonjour,\n\n"));
+    CHECK(ends_with_footer(mail));
+    CHECK_FALSE(contains(mail.text, "http"));
+    CHECK_FALSE(carries_secret(mail.kind));
+  }
+  CHECK(calp::to_string(notice_kind::delegation_granted) == "delegation_granted");
+  CHECK(calp::to_string(notice_kind::delegation_revoked) == "delegation_revoked");
+}
