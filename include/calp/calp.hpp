@@ -28,6 +28,7 @@
 #include "calp/secret.hpp"
 #include "calp/storage.hpp"
 #include "calp/storage/memory.hpp"
+#include "calp/storage_authorizer.hpp"
 #include "calp/time.hpp"
 #include "calp/verification_code.hpp"
 #include "calp/version.hpp"

@@ -73,6 +73,7 @@ int household_import(std::span<const std::string_view> args, const streams& io);
 int household_export(std::span<const std::string_view> args, const streams& io);
 int db_init(std::span<const std::string_view> args, const streams& io);
 int password_check(std::span<const std::string_view> args, const streams& io);
+int explain(std::span<const std::string_view> args, const streams& io);
 
 // Runs the tool on `args` (without the program name).
 int run(std::span<const std::string_view> args, const streams& io);

@@ -80,6 +80,20 @@ const std::vector<command>& commands() {
        "skipped); a bad line prints {\"error\": {\"code\", \"message\", \"line\", ...}}\n"
        "instead and the exit status is then 2, else 0.\n",
        decide},
+      {{"explain"},
+       "explain what a person may do in a stored dossier, and why",
+       "usage: calp explain --dossier NUMBER --person ID [--agent ID] [--at YYYY-MM-DD]\n"
+       "                    [--json] [--db PATH_OR_URI]\n\n"
+       "For every action: allowed or not, the French reason to read out, and the facts\n"
+       "it rests on (role and its French label, benefits with their dates, the\n"
+       "délégation with its dates, whether the person is a member at that date).\n\n"
+       "  --agent ID   a front-desk consultation (R8): each decision names the agent and\n"
+       "               is written to the audit trail; without it nothing is written and\n"
+       "               the decisions are the online ones\n"
+       "  --at DATE    the day of the decisions (default: today, local time)\n"
+       "  --json       one JSON object for tools instead of the text for an agent\n\n"
+       "Exit 0; 2 on bad input, an unknown dossier or a database that cannot be used.\n",
+       explain},
       {{"policy", "table"},
        "print the role x action table of a policy",
        "usage: calp policy table [--policy FILE]\n\n"

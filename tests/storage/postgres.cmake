@@ -14,13 +14,14 @@ find_package(PostgreSQL REQUIRED)
 
 set(calp_postgres_tests
   storage_postgres_test storage_postgres_concurrency_test storage_postgres_conformance_test
-  accounts_postgres_test)
+  accounts_postgres_test authorizer_postgres_test)
 calp_add_test(storage_postgres_test postgres_test.cpp)
 calp_add_test(storage_postgres_concurrency_test postgres_concurrency_test.cpp)
 calp_add_test(storage_postgres_conformance_test postgres_conformance_test.cpp)
 target_link_libraries(storage_postgres_conformance_test PRIVATE calp::testing)
 calp_add_test(accounts_postgres_test ../accounts/postgres_test.cpp)
 target_link_libraries(accounts_postgres_test PRIVATE calp::testing)
+calp_add_test(authorizer_postgres_test ../authorizer/postgres_test.cpp)
 
 foreach(test IN LISTS calp_postgres_tests)
   target_link_libraries(${test} PRIVATE calp::storage_postgres PostgreSQL::PostgreSQL)
