@@ -396,7 +396,8 @@ class account_service {
   /// Checks the code typed for the pending contact point.
   [[nodiscard]] step_result confirm_contact(const secret& token, std::string_view code);
   /// The allocataire in a couple answers the délégation offer. Yes grants the délégation
-  /// to the conjoint from today, in the household, in the same commit.
+  /// to the conjoint from today, in the household, in the same commit, recorded and
+  /// announced to both people as `household_service::grant_delegation` does.
   [[nodiscard]] step_result answer_delegation_offer(const secret& token, bool grant);
 
   // -- afterwards -------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "accounts/delegation_notices.hpp"
 #include "calp/notices.hpp"
 
 namespace calp {
@@ -147,14 +148,8 @@ bool applies_to_conjoint(const household& h, date today) {
 
 }  // namespace
 
-namespace {
-
-enum class delegation_change { granted, revoked };
-
-// Informs both people after the commit, at each verified contact point of their
-// accounts; a notifier failure is not the person's concern (the change holds).
-void inform(storage& store, notifier& notify, delegation_change change, const person_id& alloc,
-            const person_id& conj, date on) noexcept {
+void detail::inform_delegation(storage& store, notifier& notify, delegation_change change,
+                               const person_id& alloc, const person_id& conj, date on) noexcept {
   try {
     const std::string alloc_name = display_name(store, alloc);
     const std::string conj_name = display_name(store, conj);
@@ -187,7 +182,6 @@ void inform(storage& store, notifier& notify, delegation_change change, const pe
   }
 }
 
-}  // namespace
 
 household_change household_service::grant_delegation(const person_id& by,
                                                      const dossier_number& dossier) {
@@ -220,7 +214,7 @@ household_change household_service::grant_delegation(const person_id& by,
     return p;
   });
   if (done.outcome == household_outcome::done && conjoint) {
-    inform(*store_, *notify_, delegation_change::granted, by, *conjoint, today);
+    detail::inform_delegation(*store_, *notify_, detail::delegation_change::granted, by, *conjoint, today);
   }
   return done;
 }
@@ -258,7 +252,7 @@ household_change household_service::revoke_delegation(const person_id& by,
     return p;
   });
   if (done.outcome == household_outcome::done && conjoint) {
-    inform(*store_, *notify_, delegation_change::revoked, by, *conjoint, today);
+    detail::inform_delegation(*store_, *notify_, detail::delegation_change::revoked, by, *conjoint, today);
   }
   return done;
 }

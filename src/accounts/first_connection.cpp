@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "accounts/delegation_notices.hpp"
 #include "accounts/service_impl.hpp"
 #include "calp/notices.hpp"
 
@@ -344,19 +345,26 @@ step_result account_service::answer_delegation_offer(const secret& token, bool g
       return answer(step_outcome::out_of_order, ctx->step);
     }
     const household& h = couple->value;
+    const person_id conjoint = h.conjoint()->id;
     write_batch batch;
+    bool granted_now = false;
     if (grant) {
-      const member* conj = h.conjoint();
       const auto& current = h.delegation();
-      if (!current || !current->active_at(today) || current->to != conj->id) {
+      if (!current || !current->active_at(today) || current->to != conjoint) {
         auto granted = household::make(h.dossier(), {h.members().begin(), h.members().end()},
-                                       delegation{conj->id, today, std::nullopt});
+                                       delegation{conjoint, today, std::nullopt});
         if (!granted) {
           throw storage_error(errc::storage_corrupt,
                               "household `" + std::string(h.dossier().str()) +
                                   "` cannot take a délégation: " + granted.error().message);
         }
         batch.put(std::move(*granted), couple->version);
+        // Recorded as household_service records a grant, so the trail reads the same
+        // whichever screen granted it.
+        batch.append(s.event(now, {"delegation.granted", ctx->who, std::string(conjoint.str()),
+                                   "ok", json{{"from", format_date(today)}}.dump(),
+                                   std::string(h.dossier().str())}));
+        granted_now = true;
       }
     }
     account_record next = ctx->account.value;
@@ -365,7 +373,12 @@ step_result account_service::answer_delegation_offer(const secret& token, bool g
                                grant ? "accepted" : "declined", {},
                                std::string(h.dossier().str())}));
     const auto step = s.finish_step(batch, *ctx, std::move(next), now);
-    if (s.try_commit(batch)) return answer(step_outcome::done, step);
+    if (!s.try_commit(batch)) continue;
+    if (granted_now) {
+      detail::inform_delegation(s.store, s.notify, detail::delegation_change::granted,
+                                ctx->session.value.person, conjoint, today);
+    }
+    return answer(step_outcome::done, step);
   }
   impl::too_many_conflicts("the délégation offer");
 }

@@ -212,6 +212,11 @@ TEST_CASE_TEMPLATE_DEFINE("accounts: R11 la bascule runs its steps in order and 
   r = w.service.answer_delegation_offer(t, true);
   CHECK(r.outcome == step_outcome::done);
   CHECK(r.next_step == first_connection_step::done);
+  // Recorded and announced as a grant from "Mes autorisations" would be.
+  CHECK(w.count_events("delegation.granted", "ok") == 1);
+  const auto announced = w.notes.last_sms_to(mobile_e164);
+  REQUIRE(announced);
+  CHECK(announced->kind == calp::notice_kind::delegation_granted);
 
   const auto session = w.service.session(t);
   REQUIRE(session);
