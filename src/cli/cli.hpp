@@ -75,6 +75,10 @@ int db_init(std::span<const std::string_view> args, const streams& io);
 int password_check(std::span<const std::string_view> args, const streams& io);
 int explain(std::span<const std::string_view> args, const streams& io);
 
+// Today in the local time zone: what `--at` defaults to (a Caf host runs with
+// TZ=Europe/Paris).
+[[nodiscard]] date local_today();
+
 // Runs the tool on `args` (without the program name).
 int run(std::span<const std::string_view> args, const streams& io);
 

@@ -109,15 +109,6 @@ T or_usage_error(result<T> r) {
   return std::move(r).value();
 }
 
-date today() {
-  // The local calendar day: a Caf host runs with TZ=Europe/Paris.
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  return date{std::chrono::year{local.tm_year + 1900},
-              std::chrono::month{static_cast<unsigned>(local.tm_mon + 1)},
-              std::chrono::day{static_cast<unsigned>(local.tm_mday)}};
-}
 
 policy load_policy(const arguments& args, std::istream& in) {
   const auto path = args.option("policy");
@@ -218,6 +209,16 @@ int decide_bulk(const policy& p, const household& h, std::string_view requests_p
 
 }  // namespace
 
+date local_today() {
+  // The local calendar day: a Caf host runs with TZ=Europe/Paris.
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  return date{std::chrono::year{local.tm_year + 1900},
+              std::chrono::month{static_cast<unsigned>(local.tm_mon + 1)},
+              std::chrono::day{static_cast<unsigned>(local.tm_mday)}};
+}
+
 int nir_check(std::span<const std::string_view> raw, const streams& io) {
   constexpr std::string_view flags[] = {"lenient"};
   const arguments args(raw, {}, flags);
@@ -247,7 +248,7 @@ int decide(std::span<const std::string_view> raw, const streams& io) {
   if (household_path == "-" && requests_path == "-") {
     throw usage_error{"--household and --requests cannot both read standard input"};
   }
-  const date at = args.option("at") ? or_usage_error(parse_date(*args.option("at"))) : today();
+  const date at = args.option("at") ? or_usage_error(parse_date(*args.option("at"))) : local_today();
   const channel chan =
       args.option("channel") ? or_usage_error(parse_channel(*args.option("channel"))) : channel::online;
   const std::string_view agent = args.option("agent").value_or("");

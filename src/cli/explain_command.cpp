@@ -3,7 +3,6 @@
 // front-desk consultation: each decision goes through `storage_authorizer` and is
 // written to the audit trail. Without it, nobody is answered: the decisions are the
 // online ones, computed by the pure core, and nothing is written.
-#include <ctime>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -25,15 +24,6 @@ namespace {
 
 std::string describe(const error& e) { return fmt::format("{}: {}", to_string(e.code), e.message); }
 
-date local_today() {
-  // The local calendar day: a Caf host runs with TZ=Europe/Paris.
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  return date{std::chrono::year{local.tm_year + 1900},
-              std::chrono::month{static_cast<unsigned>(local.tm_mon + 1)},
-              std::chrono::day{static_cast<unsigned>(local.tm_mday)}};
-}
 
 struct explained {
   action act;
