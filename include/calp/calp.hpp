@@ -14,6 +14,7 @@
 #include "calp/delegation.hpp"
 #include "calp/error.hpp"
 #include "calp/franceconnect.hpp"
+#include "calp/gdpr.hpp"
 #include "calp/household.hpp"
 #include "calp/ids.hpp"
 #include "calp/login_throttle.hpp"

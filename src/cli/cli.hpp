@@ -74,6 +74,7 @@ int household_export(std::span<const std::string_view> args, const streams& io);
 int db_init(std::span<const std::string_view> args, const streams& io);
 int password_check(std::span<const std::string_view> args, const streams& io);
 int explain(std::span<const std::string_view> args, const streams& io);
+int gdpr_export(std::span<const std::string_view> args, const streams& io);
 
 // Today in the local time zone: what `--at` defaults to (a Caf host runs with
 // TZ=Europe/Paris).

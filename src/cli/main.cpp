@@ -134,6 +134,15 @@ const std::vector<command>& commands() {
        "Prints the household of DOSSIER in the interchange format, as stored now.\n"
        "Exit 0; 1 when the database has no such dossier; 2 on bad input.\n",
        household_export},
+      {{"gdpr", "export"},
+       "print everything calp holds about one person (GDPR Art. 15)",
+       "usage: calp gdpr export --person ID [--db PATH_OR_URI]\n\n"
+       "Prints one JSON object: the person (NIR masked), their account (never a hash, a\n"
+       "code or the FranceConnect subject), their place in each household with their own\n"
+       "benefits and the délégation they gave or received, and every audit event they are\n"
+       "the subject or the actor of. Other members' ids are not exported.\n"
+       "Exit 0; 2 on bad input, an unknown person or a database that cannot be used.\n",
+       gdpr_export},
       {{"db", "init"},
        "create a database, or bring its schema up to date",
        "usage: calp db init [--db PATH_OR_URI]\n\n"
