@@ -2,32 +2,65 @@
 // action, allowed or not and the French reason to read out. The front desk gets exactly
 // the answer the person would get online, and every answer names the agent.
 //
-// usage: front_desk --agent ID [--at YYYY-MM-DD] HOUSEHOLD.json [PERSON]
-// Without PERSON, every member of the household is shown in turn.
+// usage: front_desk --agent ID [--at YYYY-MM-DD] [--db LOCATION] HOUSEHOLD.json [PERSON]
+// Without PERSON, every member of the household is shown in turn. With --db (a SQLite
+// path or a postgresql:// URI, as `calp --db` takes it), the household is stored there
+// if it is not yet, and every answer comes from the stored facts through
+// calp::storage_authorizer, which records each front-desk answer in the audit trail (R8).
 
 #include <calp/calp.hpp>
+#include <calp/storage/open.hpp>
+#include <calp/storage_authorizer.hpp>
+#include <memory>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: front_desk --agent ID [--at YYYY-MM-DD] HOUSEHOLD.json [PERSON]\n";
+  std::cerr << "usage: front_desk --agent ID [--at YYYY-MM-DD] [--db LOCATION] HOUSEHOLD.json "
+               "[PERSON]\n";
   return 2;
 }
 
+// One answer, whichever way it was decided.
+struct answer_text {
+  bool allowed = false;
+  std::string reason;
+  std::string message;
+};
+
+// Where the answers come from: the pure core on the file's facts, or the storage through
+// the audited authorizer.
+struct answers {
+  calp::storage_authorizer* stored = nullptr;
+
+  answer_text operator()(const calp::household& h, std::string_view person,
+                                 calp::action a, std::string_view agent, calp::date at) const {
+    if (stored == nullptr) {
+      const calp::decision d = calp::decide(h, {.person = person, .action = a, .at = at,
+                                                .channel = calp::channel::front_desk,
+                                                .agent = agent});
+      return {d.allowed, std::string(d.reason), std::string(d.message)};
+    }
+    const auto r =
+        stored->authorize(person, h.dossier(), a, calp::channel::front_desk, agent, at);
+    if (!r) throw std::runtime_error(r.error().message);  // an unaudited answer is no answer
+    return {r->allowed, r->reason, r->message};
+  }
+};
+
 void show(const calp::household& h, std::string_view person, std::string_view agent,
-          calp::date at) {
+          calp::date at, const answers& answer) {
   const calp::standing s = calp::standing_at(h, person, at);
   std::cout << "\nPersonne " << person << " : " << calp::libelle(s.role)
             << (s.has_delegation ? " avec délégation de gestion" : "") << '\n';
   for (const calp::action a : calp::all_actions) {
-    const calp::decision d = calp::decide(
-        h, {.person = person, .action = a, .at = at, .channel = calp::channel::front_desk,
-            .agent = agent});
+    const auto d = answer(h, person, a, agent, at);
     std::cout << "  [" << (d.allowed ? "oui" : "non") << "] " << calp::libelle(a) << "\n        "
               << d.message << " (" << d.reason << ")\n";
   }
@@ -38,11 +71,12 @@ void show(const calp::household& h, std::string_view person, std::string_view ag
 int main(int argc, char** argv) {
   std::string agent;
   std::string at_text;
+  std::string db;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--agent" || arg == "--at") && i + 1 < argc) {
-      (arg == "--agent" ? agent : at_text) = argv[++i];
+    if ((arg == "--agent" || arg == "--at" || arg == "--db") && i + 1 < argc) {
+      (arg == "--agent" ? agent : arg == "--at" ? at_text : db) = argv[++i];
     } else if (arg.rfind("--", 0) == 0) {
       return usage();
     } else {
@@ -67,16 +101,44 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // With a database, the stored facts decide: the file only fills an empty dossier.
+  std::unique_ptr<calp::storage> store;
+  std::unique_ptr<calp::storage_authorizer> audited;
+  answers answer;
+  if (!db.empty()) {
+    try {
+      store = calp::open_storage(db, calp::open_mode::create_if_missing);
+      if (!store->find_household(h->dossier())) {
+        calp::write_batch batch;
+        batch.put(*h, 0);
+        if (auto done = store->commit(batch); !done) throw std::runtime_error(done.error().message);
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "front_desk: " << e.what() << '\n';
+      return 2;
+    }
+    audited = std::make_unique<calp::storage_authorizer>(*store);
+    answer.stored = audited.get();
+  }
+
   std::cout << "Dossier " << h->dossier().str() << ", le " << calp::format_date(*at)
-            << ", agent " << agent << '\n';
+            << ", agent " << agent << (store ? " (faits lus dans la base, réponses tracées)" : "")
+            << '\n';
   if (positional.size() == 2) {
     if (h->find(positional[1]) == nullptr) {
       std::cerr << "no member `" << positional[1] << "` in this household\n";
       return 2;
     }
-    show(*h, positional[1], agent, *at);
+    show(*h, positional[1], agent, *at, answer);
   } else {
-    for (const calp::member& m : h->members()) show(*h, m.id.str(), agent, *at);
+    for (const calp::member& m : h->members()) show(*h, m.id.str(), agent, *at, answer);
+  }
+  if (store) {
+    calp::audit_query mine;
+    mine.actor = "agent:" + agent;
+    mine.limit = 100000;
+    std::cout << "\nJournal d'audit : " << store->audit_events(mine).size()
+              << " réponses de l'agent " << agent << " enregistrées.\n";
   }
   return 0;
 }
