@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "calp/storage_authorizer.hpp"
 #include "household_generator.hpp"
 
 using namespace calp_bench;
@@ -44,19 +45,22 @@ struct options {
   std::size_t batch = 1000;
   std::uint64_t seed = 20260101;
   bool skip_import = false;
+  bool authorize = false;  // also time calp::storage_authorizer (issue 6: audit on)
 };
 
 int usage(const char* argv0, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: %s [--db LOCATION] [--households N] [--decisions N] [--threads N]\n"
-               "          [--batch N] [--seed N] [--skip-import]\n"
+               "          [--batch N] [--seed N] [--skip-import] [--authorize]\n"
                "  --db           SQLite path or postgresql:// URI (default storage_bench.sqlite)\n"
                "  --households   households generated and imported (default 1000000)\n"
                "  --decisions    decisions per thread in each timed loop (default 1000000)\n"
                "  --threads      client threads deciding at once (default 1)\n"
                "  --batch        households per commit during the import (default 1000)\n"
                "  --seed         generator seed (default 20260101)\n"
-               "  --skip-import  reuse a database imported earlier with the same options\n",
+               "  --skip-import  reuse a database imported earlier with the same options\n"
+               "  --authorize    also time storage_authorizer: online (5 of 8 actions audited)\n"
+               "                 and front desk (every decision audited)\n",
                argv0);
   return status;
 }
@@ -64,6 +68,10 @@ int usage(const char* argv0, int status) {
 bool parse_options(int argc, char** argv, options& opt) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (arg == "--authorize") {
+      opt.authorize = true;
+      continue;
+    }
     if (arg == "--skip-import") {
       opt.skip_import = true;
       continue;
@@ -160,7 +168,8 @@ struct sample_set {
 
 // One client thread: `n` decisions on random persons, each timed.
 sample_set decide_loop(calp::storage& db, const std::vector<std::uint8_t>& counts, std::uint64_t n,
-                       std::uint64_t seed, bool by_person) {
+                       std::uint64_t seed, bool by_person, calp::storage_authorizer* authorizer,
+                       calp::channel channel) {
   sample_set out;
   out.nanos.reserve(n);
   rng_type rng(seed);
@@ -177,6 +186,18 @@ sample_set decide_loop(calp::storage& db, const std::vector<std::uint8_t>& count
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<calp::versioned<calp::household>> found;
+    if (authorizer != nullptr) {
+      const auto r = authorizer->authorize(std::string_view(person, static_cast<std::size_t>(len)),
+                                           *calp::dossier_number::parse(dossier), act, channel,
+                                           "A4521", at);
+      const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+      out.nanos.push_back(static_cast<std::uint32_t>(std::min<long long>(nanos, UINT32_MAX)));
+      out.allowed += r && r->allowed;
+      out.missing += !r || !r->dossier_found;
+      continue;
+    }
     if (by_person) {
       const auto id = calp::person_id::parse(std::string_view(person, static_cast<std::size_t>(len)));
       auto households = db.find_households_of(*id);
@@ -202,13 +223,15 @@ sample_set decide_loop(calp::storage& db, const std::vector<std::uint8_t>& count
 }
 
 void measure(calp::storage& db, const std::vector<std::uint8_t>& counts, const options& opt,
-             bool by_person) {
+             bool by_person, calp::storage_authorizer* authorizer = nullptr,
+             calp::channel channel = calp::channel::online) {
   std::vector<sample_set> results(opt.threads);
   std::vector<std::thread> workers;
   const auto start = std::chrono::steady_clock::now();
   for (unsigned t = 0; t < opt.threads; ++t) {
     workers.emplace_back([&, t] {
-      results[t] = decide_loop(db, counts, opt.decisions, opt.seed + 1 + t, by_person);
+      results[t] = decide_loop(db, counts, opt.decisions, opt.seed + 1 + t, by_person, authorizer,
+                               channel);
     });
   }
   for (auto& w : workers) w.join();
@@ -229,7 +252,10 @@ void measure(calp::storage& db, const std::vector<std::uint8_t>& counts, const o
   const double rate = static_cast<double>(all.size()) / elapsed;
   std::printf("decide %s, %u thread%s: %.0f decisions/s; latency p50 %.1f us, p99 %.1f us, "
               "p99.9 %.1f us, max %.1f us; %.1f %% allowed%s\n",
-              by_person ? "by person (find_households_of)" : "by dossier (find_household)",
+              authorizer != nullptr
+                  ? (channel == calp::channel::online ? "storage_authorizer, online (audit on)"
+                                                      : "storage_authorizer, front desk (audit on)")
+                  : by_person ? "by person (find_households_of)" : "by dossier (find_household)",
               opt.threads, opt.threads == 1 ? "" : "s", rate, pct(0.5), pct(0.99), pct(0.999),
               static_cast<double>(all.back()) / 1000.0,
               100.0 * static_cast<double>(allowed) / static_cast<double>(all.size()),
@@ -260,6 +286,11 @@ int main(int argc, char** argv) {
     }
     measure(*db, counts, opt, false);
     measure(*db, counts, opt, true);
+    if (opt.authorize) {
+      calp::storage_authorizer authorizer(*db);
+      measure(*db, counts, opt, false, &authorizer, calp::channel::online);
+      measure(*db, counts, opt, false, &authorizer, calp::channel::front_desk);
+    }
   } catch (const calp::storage_error& e) {
     std::fprintf(stderr, "storage error: %s\n", e.what());
     return 2;
