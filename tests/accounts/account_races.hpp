@@ -35,10 +35,13 @@ struct start_line {
   std::atomic<int> arrived{0};
 };
 
-// Runs `work(service)` in `processes` children at once; returns the sum of what they
-// returned. A child that throws or cannot report fails the test.
+// Runs `work(service)` in `processes` children at once, each with a service built from
+// `make_config()` in the child; returns the sum of what they returned. A child that
+// throws, returns a negative number or cannot report fails the test.
 template <class Factory>
-std::int64_t race(const std::function<std::int64_t(calp::account_service&)>& work) {
+std::int64_t race(const std::function<std::int64_t(calp::account_service&)>& work,
+                  const std::function<calp::account_config()>& make_config =
+                      [] { return calp_account_test::test_config(); }) {
   void* shared = ::mmap(nullptr, sizeof(start_line), PROT_READ | PROT_WRITE,
                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   REQUIRE(shared != MAP_FAILED);
@@ -58,7 +61,7 @@ std::int64_t race(const std::function<std::int64_t(calp::account_service&)>& wor
         auto store = Factory::make();
         calp::recording_notifier notes;
         calp::testing::manual_clock clock{calp_account_test::instant(0)};
-        calp::account_service service{*store, notes, clock, calp_account_test::test_config(),
+        calp::account_service service{*store, notes, clock, make_config(),
                                       calp_account_test::test_key()};
         line->arrived.fetch_add(1);
         while (line->arrived.load() < processes) std::this_thread::yield();

@@ -7,26 +7,15 @@
 // CALP_PRIMO_RACES(factory), where `factory::reset()` creates a fresh shared database
 // and `factory::make()` opens it.
 //
-// Children are forked as in account_races.hpp; each builds its own service with the
-// configuration the case gives, meets the others at a start line in shared memory,
-// reports a number through a pipe, and leaves with _exit without touching doctest.
+// The processes are those of account_races.hpp (calp_account_race::race), each with the
+// configuration the case gives.
 
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <memory>
-#include <new>
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -34,69 +23,6 @@
 #include "accounts/primo_tests.hpp"
 
 namespace calp_primo_race {
-
-inline constexpr int processes = 4;
-
-// Runs `work(service)` in `processes` children at once, each with a service built from
-// `make_config()` in the child; returns the sum of what they returned. A child that
-// throws or returns a negative number fails the test.
-template <class Factory>
-std::int64_t race(const std::function<calp::account_config()>& make_config,
-                  const std::function<std::int64_t(calp::account_service&)>& work) {
-  void* shared = ::mmap(nullptr, sizeof(calp_account_race::start_line), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(shared != MAP_FAILED);
-  auto* line = new (shared) calp_account_race::start_line;
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::vector<pid_t> children;
-  for (int p = 0; p < processes; ++p) {
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      std::int64_t result = -1;
-      try {
-        auto store = Factory::make();
-        calp::recording_notifier notes;
-        calp::testing::manual_clock clock{calp::testing::conformance::instant(0)};
-        calp::account_service service{*store, notes, clock, make_config(),
-                                      calp_account_test::test_key()};
-        line->arrived.fetch_add(1);
-        while (line->arrived.load() < processes) std::this_thread::yield();
-        result = work(service);
-      } catch (...) {
-        result = -1;
-      }
-      const bool written = ::write(fds[1], &result, sizeof result) == sizeof result;
-      ::_exit(written && result >= 0 ? 0 : 3);
-    }
-    children.push_back(child);
-  }
-  ::close(fds[1]);
-  std::int64_t total = 0;
-  for (int p = 0; p < processes; ++p) {
-    std::int64_t one = -1;
-    ssize_t n = 0;
-    do {
-      n = ::read(fds[0], &one, sizeof one);
-    } while (n < 0 && errno == EINTR);
-    CHECK(n == static_cast<ssize_t>(sizeof one));
-    CHECK(one >= 0);
-    if (one > 0) total += one;
-  }
-  ::close(fds[0]);
-  for (const pid_t child : children) {
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    CHECK_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0), "a racing process failed");
-  }
-  ::munmap(shared, sizeof(calp_account_race::start_line));
-  return total;
-}
 
 // A provisional_id_source that returns P12345678 on its first call, then random ones
 // (never P12345678), so that every process starts on the same identifier.
@@ -123,8 +49,7 @@ TEST_CASE_TEMPLATE_DEFINE("primo races: R15 4 processes registering one NIR: one
   Factory::reset();
   { primo_world<Factory> w; }  // the seed's household and accounts, as in the other cases
   // 1 for a registration, 100 for already_registered: the sum says how many of each.
-  const auto sum = calp_primo_race::race<Factory>([] { return calp_account_test::test_config(); },
-                                                  [](calp::account_service& s) -> std::int64_t {
+  const auto sum = calp_account_race::race<Factory>([](calp::account_service& s) -> std::int64_t {
     const auto r = s.register_primo_demandeur(durand(durand_nir()));
     switch (r.outcome) {
       case registration_outcome::registered: return 1;
@@ -151,14 +76,14 @@ TEST_CASE_TEMPLATE_DEFINE("primo races: R3 4 processes drawing the same provisio
                           Factory, calp_primo_race_same_provisional_id) {
   Factory::reset();
   { primo_world<Factory> w; }
-  const auto registered = calp_primo_race::race<Factory>(
+  const auto registered = calp_account_race::race<Factory>(
+      [](calp::account_service& s) -> std::int64_t {
+        return s.register_primo_demandeur(morvan()).outcome == registration_outcome::registered ? 1 : -1;
+      },
       [] {
         auto c = calp_account_test::test_config();
         c.provisional_id_source = calp_primo_race::same_first_then_random();
         return c;
-      },
-      [](calp::account_service& s) -> std::int64_t {
-        return s.register_primo_demandeur(morvan()).outcome == registration_outcome::registered ? 1 : -1;
       });
   CHECK(registered == 4);
   auto store = Factory::make();
