@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accounts/delegation_notices.hpp"
+#include "accounts/service_impl.hpp"
 #include "calp/notices.hpp"
 
 namespace calp {
@@ -33,12 +34,6 @@ std::string_view to_string(household_outcome o) noexcept {
 
 namespace {
 
-// As the account service: a commit that lost a race is computed again from a fresh
-// read, this many times at most.
-constexpr int max_rounds = 32;
-
-date day_of(timestamp t) { return date{std::chrono::floor<std::chrono::days>(t)}; }
-
 household_change answer(household_outcome o) { return household_change{o, std::nullopt}; }
 
 household_change invalid(error e) {
@@ -51,23 +46,6 @@ struct plan {
   household_change change;
   write_batch batch;
 };
-
-// Commits; true on success, false on a conflict (read again); any other refusal is a
-// bug or a broken storage.
-bool try_commit(storage& store, const write_batch& batch) {
-  auto done = store.commit(batch);
-  if (done) return true;
-  if (done.error().code == errc::storage_conflict) return false;
-  throw storage_error(errc::storage_failure,
-                      "the household service wrote a batch the storage refused: " +
-                          done.error().message);
-}
-
-[[noreturn]] void too_many_conflicts(std::string_view what) {
-  throw storage_error(errc::storage_failure,
-                      fmt::format("writing {} kept conflicting with other writers ({} attempts)",
-                                  what, max_rounds));
-}
 
 audit_event event(timestamp now, std::string kind, std::string actor, std::string subject,
                   const dossier_number& dossier, std::string outcome, std::string detail = {}) {
@@ -101,11 +79,11 @@ result<std::string> agent_actor(std::string_view agent) {
 // Runs `compute` against fresh reads until its batch commits or it refuses.
 template <class Compute>
 household_change run(storage& store, std::string_view what, Compute compute) {
-  for (int round = 0; round < max_rounds; ++round) {
+  for (int round = 0; round < detail::max_commit_rounds; ++round) {
     plan p = compute();
-    if (p.batch.empty() || try_commit(store, p.batch)) return p.change;
+    if (p.batch.empty() || detail::commit_or_conflict(store, p.batch, "household service")) return p.change;
   }
-  too_many_conflicts(what);
+  detail::too_many_conflicts(what);
 }
 
 }  // namespace
@@ -186,7 +164,7 @@ void detail::inform_delegation(storage& store, notifier& notify, delegation_chan
 household_change household_service::grant_delegation(const person_id& by,
                                                      const dossier_number& dossier) {
   const timestamp now = clock_->now();
-  const date today = day_of(now);
+  const date today = detail::day_of(now);
   std::optional<person_id> conjoint;
   auto done = run(*store_, "a délégation", [&]() -> plan {
     plan p;
@@ -222,7 +200,7 @@ household_change household_service::grant_delegation(const person_id& by,
 household_change household_service::revoke_delegation(const person_id& by,
                                                       const dossier_number& dossier) {
   const timestamp now = clock_->now();
-  const date today = day_of(now);
+  const date today = detail::day_of(now);
   std::optional<person_id> conjoint;
   auto done = run(*store_, "a délégation", [&]() -> plan {
     plan p;
@@ -259,7 +237,7 @@ household_change household_service::revoke_delegation(const person_id& by,
 
 std::optional<delegation_screen_data> household_service::delegation_screen(
     const person_id& person, const dossier_number& dossier) {
-  const date today = day_of(clock_->now());
+  const date today = detail::day_of(clock_->now());
   const auto h = store_->find_household(dossier);
   if (!h || h->value.find(person.str()) == nullptr) return std::nullopt;
   delegation_screen_data screen;
@@ -337,7 +315,7 @@ household_change household_service::add_conjoint(std::string_view agent,
   const auto actor = agent_actor(agent);
   if (!actor) return invalid(actor.error());
   const timestamp now = clock_->now();
-  const date today = day_of(now);
+  const date today = detail::day_of(now);
   newcomer.role = member_role::conjoint;
   return run(*store_, "a new conjoint", [&]() -> plan {
     plan p;

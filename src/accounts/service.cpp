@@ -206,19 +206,28 @@ void account_service::impl::audit(timestamp now, detail::audit_entry e) {
   if (!try_commit(batch)) too_many_conflicts("an audit event");
 }
 
-bool account_service::impl::try_commit(const write_batch& batch) {
+bool detail::commit_or_conflict(storage& store, const write_batch& batch,
+                                std::string_view writer) {
   auto done = store.commit(batch);
   if (done) return true;
   if (done.error().code == errc::storage_conflict) return false;
   throw storage_error(errc::storage_failure,
-                      "the account service wrote a batch the storage refused: " +
-                          done.error().message);
+                      fmt::format("the {} wrote a batch the storage refused: {}", writer,
+                                  done.error().message));
+}
+
+void detail::too_many_conflicts(std::string_view what) {
+  throw storage_error(errc::storage_failure,
+                      fmt::format("writing {} kept conflicting with other writers ({} attempts)",
+                                  what, detail::max_commit_rounds));
+}
+
+bool account_service::impl::try_commit(const write_batch& batch) {
+  return detail::commit_or_conflict(store, batch, "account service");
 }
 
 void account_service::impl::too_many_conflicts(std::string_view what) {
-  throw storage_error(errc::storage_failure,
-                      "writing " + std::string(what) + " kept conflicting with other writers (" +
-                          std::to_string(detail::max_commit_rounds) + " attempts)");
+  detail::too_many_conflicts(what);
 }
 
 std::pair<session_record, secret> account_service::impl::new_session(const person_id& person,

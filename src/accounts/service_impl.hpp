@@ -36,6 +36,14 @@ inline account_record new_account(person_id person, std::string legacy_password_
                         now,                      std::nullopt};
 }
 
+// Commits; true on success, false on a conflict (read again); any other refusal is a bug
+// of `writer` (named in the message) or a broken storage, and is thrown.
+[[nodiscard]] bool commit_or_conflict(storage& store, const write_batch& batch,
+                                      std::string_view writer);
+
+// Thrown after max_commit_rounds conflicts writing `what`.
+[[noreturn]] void too_many_conflicts(std::string_view what);
+
 // The day of an instant, in UTC.
 inline date day_of(timestamp t) { return date{std::chrono::floor<std::chrono::days>(t)}; }
 
