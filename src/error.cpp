@@ -43,6 +43,8 @@ std::string_view to_string(errc code) noexcept {
     case errc::storage_failure: return "calp.storage.failure";
     case errc::code_limit: return "calp.code.limit";
     case errc::code_key: return "calp.code.key";
+    case errc::audit_key: return "calp.audit.key";
+    case errc::audit_invalid: return "calp.audit.invalid";
     case errc::contact_mobile: return "calp.contact.mobile";
     case errc::contact_email: return "calp.contact.email";
     case errc::account_unknown: return "calp.account.unknown";

@@ -1,10 +1,12 @@
 #include "calp/gdpr.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "calp/audit.hpp"
 #include "calp/household.hpp"
 
 namespace calp {
@@ -105,25 +107,6 @@ json household_json(const household& h, const member& m) {
   return j;
 }
 
-// Every event whose `field` query matches `value`, page by page.
-void collect(storage& s, bool by_subject, const std::string& value,
-             std::map<std::uint64_t, audit_event>& into) {
-  audit_query q;
-  if (by_subject) {
-    q.subject = value;
-  } else {
-    q.actor = value;
-  }
-  q.limit = audit_page;
-  for (;;) {
-    auto page = s.audit_events(q);
-    if (page.empty()) return;
-    // A storage returns `seq` order; the next page starts after the last one seen.
-    q.after_seq = page.back().seq;
-    for (auto& e : page) into.emplace(e.seq, std::move(e));
-  }
-}
-
 json event_json(const audit_event& e, const std::string& self,
                 const std::map<std::string, std::string, std::less<>>& others) {
   const auto party = [&](const std::string& who) -> json {
@@ -176,12 +159,14 @@ std::optional<std::string> gdpr_export(storage& s, const person_id& person, time
   }
   doc["households"] = std::move(hs);
 
-  std::map<std::uint64_t, audit_event> events;
   const std::string self(person.str());
-  collect(s, true, self, events);
-  collect(s, false, self, events);
   json ev = json::array();
-  for (const auto& [seq, e] : events) ev.push_back(event_json(e, self, others));
+  for (std::uint64_t after = 0;;) {
+    const auto page = audit_events_about(s, person, after, audit_page);
+    for (const auto& e : page) ev.push_back(event_json(e, self, others));
+    if (page.size() < audit_page) break;
+    after = page.back().seq;
+  }
   doc["audit_events"] = std::move(ev);
   // Stored strings are UTF-8, but a host's own storage may hand back anything: replace
   // rather than throw.

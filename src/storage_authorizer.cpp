@@ -52,6 +52,13 @@ storage_authorizer::storage_authorizer(storage& store, const policy& p)
 storage_authorizer::storage_authorizer(storage& store, const policy& p, calp::clock& clk)
     : store_(&store), policy_(&p), clock_(&clk) {}
 
+storage_authorizer::storage_authorizer(storage& store, audit_writer& writer, const policy& p)
+    : storage_authorizer(store, writer, p, default_clock()) {}
+
+storage_authorizer::storage_authorizer(storage& store, audit_writer& writer, const policy& p,
+                                       calp::clock& clk)
+    : store_(&store), writer_(&writer), policy_(&p), clock_(&clk) {}
+
 bool storage_authorizer::audited(action a, channel c) noexcept {
   if (c == channel::front_desk) return true;
   switch (a) {
@@ -114,6 +121,12 @@ result<authorization> storage_authorizer::authorize_loaded(const household* h, s
   detail["date"] = format_date(at);
   e.detail = detail.dump();
 
+  if (writer_ != nullptr) {
+    if (auto queued = writer_->submit(std::move(e)); !queued) {
+      return unexpected<error>{std::move(queued).error()};
+    }
+    return out;
+  }
   write_batch batch;
   batch.append(std::move(e));
   auto committed = store_->commit(batch);

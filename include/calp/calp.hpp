@@ -6,6 +6,9 @@
 
 #include "calp/accounts.hpp"
 #include "calp/action.hpp"
+#include "calp/audit.hpp"
+#include "calp/audit_key.hpp"
+#include "calp/audit_writer.hpp"
 #include "calp/authorizer.hpp"
 #include "calp/civil_status.hpp"
 #include "calp/clock.hpp"

@@ -62,6 +62,9 @@ enum class errc : std::uint16_t {
   // verification codes (R13)
   code_limit,  ///< "calp.code.limit": the codes allowed under one contact point were all issued
   code_key,    ///< "calp.code.key": a server code key that is not 32 bytes (64 hex digits)
+  // audit trail (R19)
+  audit_key,  ///< "calp.audit.key": an audit key that is not 32 bytes (64 hex digits)
+  audit_invalid,  ///< "calp.audit.invalid": a purge date or query the trail cannot take
   // contact points (R13, R14)
   contact_mobile,  ///< "calp.contact.mobile": not a French mobile number (06/07, +33 6/7)
   contact_email,   ///< "calp.contact.email": not an e-mail address calp can send to

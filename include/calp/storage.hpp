@@ -211,7 +211,9 @@ struct audit_event {
   std::string dossier;  ///< the dossier concerned, or empty
   std::string outcome;  ///< stable outcome name, `denied`, `ok`
   std::string detail;   ///< small JSON object with no secret, or empty
-  /// Integrity link to the previous event, computed by the audit service; opaque here.
+  /// Integrity link to the previous event: set by a storage opened with an audit key
+  /// (`calp::audit_link`, `calp/audit.hpp`), which ignores the batch's; kept as the
+  /// batch gave it otherwise.
   std::string link;
 
   friend bool operator==(const audit_event&, const audit_event&) = default;

@@ -33,8 +33,14 @@
 /// `{"action": ..., "reason": ..., "date": "YYYY-MM-DD"}`. It never holds a NIR nor a
 /// secret: an id given by the caller that reads as a NIR (someone typed the NIR where
 /// the member id goes) is written masked, and one that is not a well-formed
-/// `person_id` is written as `invalid-person-id` (`audit_person_text`). The event's
-/// `link` is left empty for the audit service to chain.
+/// `person_id` is written as `invalid-person-id` (`audit_person_text`). The storage
+/// chains it when opened with an audit key (`calp/audit.hpp`).
+///
+/// When the event is written: by default in its own commit before the answer, so an
+/// answer is never given without its record (one durable sync per audited decision;
+/// concurrent callers of one SQLite storage share syncs). Built with an
+/// `audit_writer`, the event is queued and committed with others within the writer's
+/// `max_delay`: many times faster, at the price of the window that writer describes.
 ///
 /// Freshness (R10): no cache. Every call reads the household again, so a revoked
 /// délégation or a separation committed by any process sharing the storage applies on
@@ -46,6 +52,7 @@
 #include <string_view>
 
 #include "calp/action.hpp"
+#include "calp/audit_writer.hpp"
 #include "calp/authorizer.hpp"
 #include "calp/clock.hpp"
 #include "calp/date.hpp"
@@ -81,7 +88,8 @@ struct authorization {
   household_role role = household_role::not_member;
   /// Whether the storage held a household for the dossier.
   bool dossier_found = false;
-  /// The `seq` of the audit event written for this decision, when one was.
+  /// The `seq` of the audit event written for this decision, when one was written
+  /// before the answer (not with an `audit_writer`, which numbers it later).
   std::optional<std::uint64_t> audit_seq;
 
   explicit operator bool() const noexcept { return allowed; }
@@ -95,6 +103,10 @@ class storage_authorizer {
   /// (default: the system clock).
   explicit storage_authorizer(storage& store, const policy& p = policy::caf_default());
   storage_authorizer(storage& store, const policy& p, calp::clock& clk);
+  /// Audits through `writer` (file comment), which must outlive the authorizer too.
+  storage_authorizer(storage& store, audit_writer& writer,
+                     const policy& p = policy::caf_default());
+  storage_authorizer(storage& store, audit_writer& writer, const policy& p, calp::clock& clk);
 
   /// Whether a decision on `a` through `c` is recorded in the audit trail (file comment).
   [[nodiscard]] static bool audited(action a, channel c) noexcept;
@@ -105,8 +117,9 @@ class storage_authorizer {
   /// now; an unknown dossier denies with `unknown_dossier_reason`.
   ///
   /// Errors: the audit event could not be committed (`errc::storage_conflict`,
-  /// `errc::storage_invalid`): then no answer is given, since an unaudited answer must
-  /// not be acted on. Infrastructure failures throw `storage_error`.
+  /// `errc::storage_invalid`) or queued (the writer's `submit` errors): then no answer is
+  /// given, since an unaudited answer must not be acted on. Infrastructure failures
+  /// throw `storage_error`.
   [[nodiscard]] result<authorization> authorize(std::string_view person, const dossier_number& dossier,
                                                 action a, channel c, std::string_view agent,
                                                 date at);
@@ -121,6 +134,7 @@ class storage_authorizer {
 
  private:
   storage* store_;
+  audit_writer* writer_ = nullptr;
   const policy* policy_;
   calp::clock* clock_;
 };

@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "calp/error.hpp"
 #include "calp/secret.hpp"
 #include "calp/verification_code.hpp"
 
@@ -22,6 +24,18 @@ struct code_key_access {
 // verifies for another). Lower-case hex, 64 characters.
 [[nodiscard]] std::string keyed_digest(const code_key& key, std::string_view domain,
                                        std::initializer_list<std::string_view> parts);
+// The same under the 32 bytes at `key` (an audit key).
+[[nodiscard]] std::string keyed_digest(const unsigned char* key, std::string_view domain,
+                                       std::initializer_list<std::string_view> parts);
+
+// The 32 bytes of a server key (code key, audit key), made or read one way for both: new
+// from the CSPRNG, from raw bytes, or from 64 hex digits. Errors carry `code` and call
+// the key `what` ("a code key"); they never quote the text, which may be a real key.
+[[nodiscard]] secret new_key_bytes();
+[[nodiscard]] result<secret> key_bytes(std::span<const unsigned char> bytes, errc code,
+                                       std::string_view what);
+[[nodiscard]] result<secret> key_bytes_from_hex(std::string_view hex, errc code,
+                                                std::string_view what);
 
 // Unkeyed BLAKE2b-256 of `data`, hex: enough for values that are themselves 256-bit random
 // (session tokens), where a key would add nothing.

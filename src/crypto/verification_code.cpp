@@ -90,40 +90,18 @@ std::string_view to_string(code_outcome o) noexcept {
   return "unknown";
 }
 
-code_key code_key::generate() {
-  detail::ensure_sodium();
-  std::array<char, size> bytes{};
-  const wipe_on_exit wipe_bytes(bytes);
-  randombytes_buf(bytes.data(), bytes.size());
-  return code_key(secret(std::string_view(bytes.data(), bytes.size())));
-}
+code_key code_key::generate() { return code_key(detail::new_key_bytes()); }
 
 result<code_key> code_key::from_bytes(std::span<const unsigned char> bytes) {
-  if (bytes.size() != size) {
-    return fail(errc::code_key, "a code key has " + std::to_string(size) + " bytes, got " +
-                                    std::to_string(bytes.size()));
-  }
-  detail::ensure_sodium();
-  return code_key(secret(std::string_view(reinterpret_cast<const char*>(bytes.data()), size)));
+  auto key = detail::key_bytes(bytes, errc::code_key, "a code key");
+  if (!key) return unexpected(std::move(key).error());
+  return code_key(std::move(*key));
 }
 
 result<code_key> code_key::from_hex(std::string_view hex) {
-  if (hex.size() != 2 * size) {
-    return fail(errc::code_key, "a code key has " + std::to_string(2 * size) +
-                                    " hex digits, got " + std::to_string(hex.size()) +
-                                    " characters");
-  }
-  detail::ensure_sodium();
-  std::array<unsigned char, size> bytes{};
-  const wipe_on_exit wipe_bytes(bytes);
-  std::size_t written = 0;
-  const char* end = nullptr;
-  if (sodium_hex2bin(bytes.data(), bytes.size(), hex.data(), hex.size(), nullptr, &written,
-                     &end) != 0 ||
-      written != size || end != hex.data() + hex.size()) {
-    return fail(errc::code_key, "a code key holds only hex digits");
-  }
-  return code_key(secret(std::string_view(reinterpret_cast<const char*>(bytes.data()), size)));
+  auto key = detail::key_bytes_from_hex(hex, errc::code_key, "a code key");
+  if (!key) return unexpected(std::move(key).error());
+  return code_key(std::move(*key));
 }
 
 result<issued_code> issue_code(const std::optional<challenge_record>& current, std::string key,

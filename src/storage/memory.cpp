@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "calp/audit.hpp"
 #include "storage/codec.hpp"
 
 namespace calp {
@@ -106,6 +107,8 @@ struct memory_storage::state {
   // writers that chain events (`after_seq`, `link`) need the tail's seq and link, and a
   // trail that forgot its tail would let the next writer restart the chain at 0.
   std::optional<audit_event> audit_tail;
+  // Chains the events appended (calp/audit.hpp); none: they keep the batch's link.
+  std::shared_ptr<const calp::audit_key> audit_key;
 };
 
 namespace {
@@ -329,6 +332,10 @@ class memory_storage::staging {
     }
     audit_event event = op.event;
     event.seq = ++last_seq_;
+    if (base_.audit_key) {
+      const std::optional<audit_event>& before = tail_ ? tail_ : base_.audit_tail;
+      event.link = audit_link(*base_.audit_key, before ? before->link : std::string(), event);
+    }
     tail_ = event;
     seqs_.push_back(event.seq);
     new_events_.emplace(event.seq, std::move(event));
@@ -551,7 +558,10 @@ class memory_storage::staging {
   std::vector<std::uint64_t> seqs_;
 };
 
-memory_storage::memory_storage() : state_(std::make_unique<state>()) {}
+memory_storage::memory_storage(std::shared_ptr<const audit_key> key)
+    : state_(std::make_unique<state>()) {
+  state_->audit_key = std::move(key);
+}
 memory_storage::~memory_storage() = default;
 
 std::optional<versioned<person_record>> memory_storage::find_person(const person_id& id) {

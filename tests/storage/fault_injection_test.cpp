@@ -110,7 +110,8 @@ std::vector<snapshot> boundaries(std::uint64_t& calls) {
 // A wrapper that owns its target, so a factory can hand it out.
 class owning_failing_storage final : public failing_storage {
  public:
-  owning_failing_storage() : owning_failing_storage(std::make_unique<calp::memory_storage>()) {}
+  explicit owning_failing_storage(std::shared_ptr<const calp::audit_key> key = nullptr)
+      : owning_failing_storage(std::make_unique<calp::memory_storage>(std::move(key))) {}
 
  private:
   explicit owning_failing_storage(std::unique_ptr<calp::memory_storage> target)
@@ -121,6 +122,9 @@ class owning_failing_storage final : public failing_storage {
 struct unarmed_failing_factory {
   static std::unique_ptr<calp::storage> make() {
     return std::make_unique<owning_failing_storage>();
+  }
+  static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
+    return std::make_unique<owning_failing_storage>(std::move(key));
   }
 };
 

@@ -14,6 +14,9 @@ namespace {
 
 struct memory_factory {
   static std::unique_ptr<calp::storage> make() { return std::make_unique<calp::memory_storage>(); }
+  static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
+    return std::make_unique<calp::memory_storage>(std::move(key));
+  }
 };
 
 // A `storage_wrapper` that overrides nothing; it only owns its target.
@@ -29,6 +32,9 @@ class owning_wrapper final : public calp::storage_wrapper {
 struct wrapped_memory_factory {
   static std::unique_ptr<calp::storage> make() {
     return std::make_unique<owning_wrapper>(std::make_unique<calp::memory_storage>());
+  }
+  static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
+    return std::make_unique<owning_wrapper>(std::make_unique<calp::memory_storage>(std::move(key)));
   }
 };
 

@@ -28,7 +28,8 @@ class scratch_postgres final : public calp::storage_wrapper {
 };
 
 struct postgres_factory {
-  static std::unique_ptr<calp::storage> make() {
+  static std::unique_ptr<calp::storage> make() { return make_chained(nullptr); }
+  static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
     const auto uri = calp_pg_test::server_uri();
     if (!uri) {
       // The suite cannot return early from here: the case fails, and without
@@ -39,7 +40,7 @@ struct postgres_factory {
       throw std::runtime_error(message);
     }
     auto schema = std::make_unique<calp_pg_test::scratch_schema>(*uri);
-    auto store = schema->open();
+    auto store = schema->open(4, std::move(key));
     return std::make_unique<scratch_postgres>(std::move(schema), std::move(store));
   }
 };

@@ -137,8 +137,11 @@ class scratch_schema {
     o.pool_size = pool_size;
     return o;
   }
-  [[nodiscard]] std::unique_ptr<calp::postgres_storage> open(std::size_t pool_size = 4) const {
-    return std::make_unique<calp::postgres_storage>(options(pool_size));
+  [[nodiscard]] std::unique_ptr<calp::postgres_storage> open(
+      std::size_t pool_size = 4, std::shared_ptr<const calp::audit_key> key = nullptr) const {
+    auto o = options(pool_size);
+    o.audit_key = std::move(key);
+    return std::make_unique<calp::postgres_storage>(std::move(o));
   }
 
  private:

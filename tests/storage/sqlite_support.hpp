@@ -20,15 +20,18 @@ namespace calp::testing {
 
 /// A temporary folder and a SQLite storage in a file inside it.
 struct sqlite_in_temp_dir {
+  explicit sqlite_in_temp_dir(std::shared_ptr<const audit_key> key = nullptr)
+      : store(sqlite_options{.path = dir.file("calp.db"), .audit_key = std::move(key)}) {}
   temp_dir dir;
-  sqlite_storage store{sqlite_options{.path = dir.file("calp.db")}};
+  sqlite_storage store;
 };
 
 /// A SQLite storage in a file of its own, deleted with it: the conformance factory's
 /// product. The folder and the storage are a base, so they exist before the wrapper.
 class owned_sqlite_storage : private sqlite_in_temp_dir, public storage_wrapper {
  public:
-  owned_sqlite_storage() : storage_wrapper(store) {}
+  explicit owned_sqlite_storage(std::shared_ptr<const audit_key> key = nullptr)
+      : sqlite_in_temp_dir(std::move(key)), storage_wrapper(store) {}
 };
 
 inline std::string file_bytes(const std::string& path) {

@@ -19,6 +19,9 @@ struct sqlite_factory {
   static std::unique_ptr<calp::storage> make() {
     return std::make_unique<calp::testing::owned_sqlite_storage>();
   }
+  static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
+    return std::make_unique<calp::testing::owned_sqlite_storage>(std::move(key));
+  }
 };
 
 }  // namespace

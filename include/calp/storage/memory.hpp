@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "calp/audit_key.hpp"
 #include "calp/storage.hpp"
 
 namespace calp {
@@ -33,7 +34,9 @@ namespace calp {
 /// it was. Memory use grows with the records held; purged audit events are freed.
 class memory_storage final : public storage {
  public:
-  memory_storage();
+  /// With `key`, every appended event is chained (`calp/audit.hpp`); without, events
+  /// keep the link their batch gave (none: `verify_audit_trail` reports them).
+  explicit memory_storage(std::shared_ptr<const audit_key> key = nullptr);
   ~memory_storage() override;
   memory_storage(const memory_storage&) = delete;
   memory_storage& operator=(const memory_storage&) = delete;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "calp/audit_key.hpp"
 #include "calp/storage.hpp"
 
 namespace calp {
@@ -29,8 +30,10 @@ enum class open_mode {
 /// open (a malformed URI, PostgreSQL not built in), `storage_unavailable`,
 /// `storage_corrupt`, `storage_schema`. Messages name the location with its password
 /// removed (`redacted_location`).
+/// With `key`, the storage chains every audit event it appends (`calp/audit.hpp`).
 [[nodiscard]] std::unique_ptr<storage> open_storage(std::string_view location,
-                                                    open_mode mode = open_mode::must_exist);
+                                                    open_mode mode = open_mode::must_exist,
+                                                    std::shared_ptr<const audit_key> key = nullptr);
 
 /// `location` fit for a message or a log: the password of a connection URI is replaced
 /// by `***` (`postgresql://calp:***@db/caf`), in the user-info part and in a

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "calp/audit_key.hpp"
 #include "calp/storage.hpp"
 
 namespace calp {
@@ -40,6 +41,10 @@ struct postgres_options {
   std::string schema = "calp";
   /// Limit on establishing one connection (libpq counts whole seconds, at least 2).
   std::chrono::milliseconds connect_timeout{10'000};
+  /// Chains every appended audit event (`calp/audit.hpp`); without it events keep the
+  /// link their batch gave, none, and `verify_audit_trail` reports them. Every process
+  /// writing the schema should use the same key.
+  std::shared_ptr<const calp::audit_key> audit_key{};
 };
 
 /// A storage in a PostgreSQL schema, over a pool of libpq connections.

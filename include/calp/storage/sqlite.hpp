@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "calp/audit_key.hpp"
 #include "calp/storage.hpp"
 
 namespace calp {
@@ -55,6 +56,10 @@ struct sqlite_options {
   std::int64_t cache_kib = 16 * 1024;
   /// See `sqlite_durability`; every process sharing the file should use the same.
   sqlite_durability durability = sqlite_durability::power_loss;
+  /// Chains every appended audit event (`calp/audit.hpp`); without it events keep the
+  /// link their batch gave, none, and `verify_audit_trail` reports them. Every process
+  /// writing the file should use the same key.
+  std::shared_ptr<const calp::audit_key> audit_key{};
 };
 
 /// `calp::storage` over one SQLite file. Thread-safe: every method may be called from

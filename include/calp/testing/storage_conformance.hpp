@@ -12,6 +12,10 @@
 /// struct my_storage_factory {
 ///   // A fresh, empty storage for every test case.
 ///   static std::unique_ptr<calp::storage> make() { return std::make_unique<my_storage>(); }
+///   // The same, chaining the audit events it appends with `key`.
+///   static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
+///     return std::make_unique<my_storage>(std::move(key));
+///   }
 /// };
 /// TYPE_TO_STRING_AS("my storage", my_storage_factory);  // the name ctest shows
 /// CALP_STORAGE_CONFORMANCE(my_storage_factory);
@@ -43,6 +47,7 @@
 
 #include <doctest/doctest.h>
 
+#include "calp/audit.hpp"
 #include "calp/storage.hpp"
 #include "calp/time.hpp"
 
@@ -1411,8 +1416,70 @@ TEST_CASE_TEMPLATE_DEFINE(
   CHECK(s->find_session("s-" + std::to_string(rounds)));
 }
 
+TEST_CASE_TEMPLATE_DEFINE(
+    "storage conformance: R19 a storage given an audit key chains every event it appends",
+    Factory, calp_storage_conformance_audit_chain) {
+  using namespace calp::testing::conformance;
+  const auto key = std::make_shared<const calp::audit_key>(calp::audit_key::generate());
+  auto s = Factory::make_chained(key);
+  must_commit(*s, put_one(make_session("s-0", "p1"), 0));
+  calp::write_batch two;
+  two.append(make_event("a")).append(make_event("b", "p2"));
+  must_commit(*s, two);
+  // A batch that fails appends nothing and leaves the chain's end where it was.
+  calp::write_batch failing;
+  failing.append(make_event("lost")).put(make_throttle("never", 1), 7);
+  CHECK_FALSE(s->commit(failing));
+  // A link given by the writer is not the one stored.
+  auto forged = make_event("c");
+  forged.link = std::string(64, 'f');
+  must_commit(*s, [&] {
+    calp::write_batch b;
+    b.append(forged);
+    return b;
+  }());
+  // Writers at once: the storage orders them, and the chain follows that order.
+  run_threads(4, [&](int t) {
+    for (int i = 0; i < 10; ++i) {
+      calp::write_batch b;
+      b.append(make_event("t" + std::to_string(t))).append(make_event("u" + std::to_string(t)));
+      CHECK(s->commit(b));
+    }
+  });
+
+  const auto events = s->audit_events({});
+  REQUIRE(events.size() == 3 + 80);
+  std::string previous;
+  for (const auto& e : events) {
+    CHECK(e.link == calp::audit_link(*key, previous, e));
+    previous = e.link;
+  }
+  CHECK(events[2].link != forged.link);
+  REQUIRE(s->audit_tail());
+  CHECK(s->audit_tail()->link == previous);
+  auto v = calp::verify_audit_trail(*s, *key);
+  CHECK_MESSAGE(v.intact, v.problem);
+  CHECK(v.events == 83);
+
+  // Retention keeps the rest verifiable, and the chain goes on after it.
+  const auto purged = calp::purge_audit_trail(*s, instant(6), "ops", instant(100));
+  REQUIRE(purged);
+  CHECK(purged->removed == 83);
+  must_commit(*s, [&] {
+    calp::write_batch b;
+    b.append(make_event("after"));
+    return b;
+  }());
+  v = calp::verify_audit_trail(*s, *key);
+  CHECK_MESSAGE(v.intact, v.problem);
+  CHECK(v.events == 2);
+}
+
 /// Runs every conformance case against each factory listed: each must have
-/// `static std::unique_ptr<calp::storage> make();` returning a fresh, empty storage.
+/// `static std::unique_ptr<calp::storage> make();` returning a fresh, empty storage, and
+/// `static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const
+/// calp::audit_key>);` returning one that chains the audit events it appends with that
+/// key (`calp/audit.hpp`).
 #define CALP_STORAGE_CONFORMANCE(...)                                                         \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_empty, __VA_ARGS__);                     \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_round_trip_full, __VA_ARGS__);           \
@@ -1435,6 +1502,7 @@ TEST_CASE_TEMPLATE_DEFINE(
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_audit_query, __VA_ARGS__);               \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_audit_purge, __VA_ARGS__);               \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_audit_after_seq, __VA_ARGS__);           \
+  TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_audit_chain, __VA_ARGS__);               \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_r7_one_delegation, __VA_ARGS__);         \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_r13_issue_limit, __VA_ARGS__);           \
   TEST_CASE_TEMPLATE_INVOKE(calp_storage_conformance_r12b_concurrent_counts, __VA_ARGS__);    \

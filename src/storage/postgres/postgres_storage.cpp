@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "calp/audit.hpp"
 #include "detail/input_text.hpp"
 #include "storage/codec.hpp"
 #include "storage/postgres/libpq.hpp"
@@ -159,6 +160,7 @@ class postgres_storage::impl {
  public:
   explicit impl(postgres_options options)
       : schema_(std::move(options.schema)),
+        audit_key_(std::move(options.audit_key)),
         target_(options.uri, options.connect_timeout),
         pool_size_(options.pool_size),
         pool_(target_, options.pool_size),
@@ -229,6 +231,7 @@ class postgres_storage::impl {
   void open_schema();
 
   std::string schema_;
+  std::shared_ptr<const audit_key> audit_key_;
   detail::pg::target target_;
   std::size_t pool_size_;
   detail::pg::pool pool_;
@@ -561,10 +564,25 @@ class postgres_storage::impl::batch_runner {
   }
 
   result<void> apply(const write_batch::append_audit_op& op) {
-    const audit_event& e = op.event;
+    audit_event e = op.event;
+    std::optional<std::uint64_t> after = op.after_seq;
+    if (s_.audit_key_) {
+      if (!tail_) {
+        const rows r = run(stmt::lock_audit_tail, params{});
+        tail_ = tail{static_cast<std::uint64_t>(r.int8(0, 0)), std::string(r.bytes(0, 1))};
+      }
+      if (after && *after != tail_->seq) {
+        return conflict(index_, fmt::format("write batch operations[{}] appends after audit "
+                                            "event {}, which is not the trail's last event",
+                                            index_, *after));
+      }
+      after = tail_->seq;
+      e.seq = tail_->seq + 1;
+      e.link = audit_link(*s_.audit_key_, tail_->link, e);
+    }
     params p;
-    if (op.after_seq) {
-      p.int8(db_version(*op.after_seq));
+    if (after) {
+      p.int8(db_version(*after));
     } else {
       p.null();
     }
@@ -583,6 +601,7 @@ class postgres_storage::impl::batch_runner {
                                           index_, op.after_seq.value_or(0)));
     }
     receipt_.audit_seqs.push_back(static_cast<std::uint64_t>(r.int8(0, 0)));
+    if (tail_) *tail_ = tail{receipt_.audit_seqs.back(), std::move(e.link)};
     return {};
   }
 
@@ -739,6 +758,12 @@ class postgres_storage::impl::batch_runner {
   std::span<const write_batch::operation> ops_;
   std::size_t index_ = 0;
   commit_receipt receipt_;
+  // The audit tail this transaction locked and then extended, when the storage chains.
+  struct tail {
+    std::uint64_t seq = 0;
+    std::string link;
+  };
+  std::optional<tail> tail_;
 };
 
 result<commit_receipt> postgres_storage::impl::commit(const write_batch& batch) {

@@ -244,6 +244,10 @@ std::string_view statement_sql(stmt s) noexcept {
              "INSERT INTO @.audit (seq, at, kind, actor, subject, dossier, outcome, detail, link) "
              "SELECT t.last_seq, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, "
              "$8::text, $9::text FROM t RETURNING seq";
+    // The chain's previous link is needed before the event can be written: locking the
+    // tail row first makes this transaction the only appender until it ends.
+    case stmt::lock_audit_tail:
+      return "SELECT last_seq, link FROM @.audit_tail FOR UPDATE";
     case stmt::purge_audit: return "DELETE FROM @.audit WHERE seq < $1::bigint";
 
     case stmt::other_person_with_nir:

@@ -57,6 +57,7 @@ enum class stmt : int {
   erase_session,
   erase_sessions_of,
   append_audit,
+  lock_audit_tail,
   purge_audit,
   other_person_with_nir,
   other_person_with_provisional_id,

@@ -239,7 +239,7 @@ constexpr std::array<const char*, static_cast<std::size_t>(sql::count_)> texts =
     // audit_tail
     "SELECT " CALP_AUDIT_COLUMNS " FROM audit_tail WHERE id = 1",
     // audit_tail_seq
-    "SELECT seq FROM audit_tail WHERE id = 1",
+    "SELECT seq, link FROM audit_tail WHERE id = 1",
     // audit_insert
     "INSERT INTO audit (" CALP_AUDIT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     // audit_tail_upsert

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "calp/audit.hpp"
 #include "storage/codec.hpp"
 #include "storage/sqlite/handle.hpp"
 #include "storage/sqlite/schema.hpp"
@@ -383,7 +384,7 @@ class transaction {
 // expected failure of its operation, if any; infrastructure failures throw.
 class batch_writer {
  public:
-  explicit batch_writer(connection& c) : c_(c) {}
+  batch_writer(connection& c, const audit_key* key) : c_(c), key_(key) {}
 
   std::optional<error> apply(std::size_t i, const write_batch::put_op<person_record>& op) {
     const person_record& r = op.record;
@@ -532,23 +533,24 @@ class batch_writer {
   }
 
   std::optional<error> apply(std::size_t i, const write_batch::append_audit_op& op) {
-    const std::uint64_t tail = audit_tail();
-    if (op.after_seq && *op.after_seq != tail) {
+    tail& last = audit_tail();
+    if (op.after_seq && *op.after_seq != last.seq) {
       return error{errc::storage_conflict,
-                   fmt::format("the audit trail ends at {}, not {}", tail, *op.after_seq),
+                   fmt::format("the audit trail ends at {}, not {}", last.seq, *op.after_seq),
                    field(i)};
     }
-    const audit_event& e = op.event;
-    const std::uint64_t seq = tail + 1;
+    audit_event e = op.event;
+    e.seq = last.seq + 1;
+    if (key_ != nullptr) e.link = audit_link(*key_, last.link, e);
     for (sql id : {sql::audit_insert, sql::audit_tail_upsert}) {
       query q(c_, id);
-      q.bind(1, to_sql(seq)).bind(2, std::int64_t{e.at.time_since_epoch().count()});
+      q.bind(1, to_sql(e.seq)).bind(2, std::int64_t{e.at.time_since_epoch().count()});
       q.bind(3, e.kind).bind(4, e.actor).bind(5, e.subject).bind(6, e.dossier);
       q.bind(7, e.outcome).bind(8, e.detail).bind(9, e.link);
       q.run();
     }
-    audit_tail_ = seq;
-    receipt_.audit_seqs.push_back(seq);
+    last = {e.seq, std::move(e.link)};
+    receipt_.audit_seqs.push_back(last.seq);
     return std::nullopt;
   }
 
@@ -652,17 +654,24 @@ class batch_writer {
     return std::nullopt;
   }
 
-  std::uint64_t audit_tail() {
+  // The trail's last event as this batch leaves it: read once, then followed.
+  struct tail {
+    std::uint64_t seq = 0;
+    std::string link;
+  };
+  tail& audit_tail() {
     if (!audit_tail_) {
       query q(c_, sql::audit_tail_seq);
-      audit_tail_ = q.step() ? static_cast<std::uint64_t>(q.integer(0)) : 0;
+      audit_tail_.emplace();
+      if (q.step()) *audit_tail_ = {static_cast<std::uint64_t>(q.integer(0)), std::string(q.text(1))};
     }
     return *audit_tail_;
   }
 
   connection& c_;
+  const audit_key* key_;
   commit_receipt receipt_;
-  std::optional<std::uint64_t> audit_tail_;
+  std::optional<tail> audit_tail_;
   std::vector<std::pair<std::size_t, const account_record*>> accounts_;
   std::vector<std::pair<std::size_t, const household*>> households_;
 };
@@ -673,8 +682,8 @@ namespace {
 
 // One batch inside the group's transaction, under a savepoint: its expected failure, or
 // its receipt. Infrastructure failures throw, with the savepoint still open.
-result<commit_receipt> apply_batch(connection& c, const write_batch& batch) {
-  batch_writer writer(c);
+result<commit_receipt> apply_batch(connection& c, const write_batch& batch, const audit_key* key) {
+  batch_writer writer(c, key);
   const auto ops = batch.operations();
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto problem = std::visit([&](const auto& op) { return writer.apply(i, op); }, ops[i]);
@@ -694,7 +703,7 @@ void sqlite_storage::impl::run_group(std::vector<pending*>& group) {
     if (group.size() == 1) {
       // Alone: the transaction itself is the savepoint.
       pending* p = group.front();
-      auto outcome = apply_batch(*c, *p->batch);
+      auto outcome = apply_batch(*c, *p->batch, options_.audit_key.get());
       if (outcome) tx.commit();  // else `tx` rolls back
       p->outcome = std::move(outcome);
       p->answered = true;
@@ -704,7 +713,7 @@ void sqlite_storage::impl::run_group(std::vector<pending*>& group) {
     for (pending* p : group) {
       run(sql::savepoint);
       try {
-        auto outcome = apply_batch(*c, *p->batch);
+        auto outcome = apply_batch(*c, *p->batch, options_.audit_key.get());
         if (!outcome) run(sql::rollback_to_savepoint);
         run(sql::release_savepoint);
         if (outcome) applied.push_back(p);
