@@ -59,6 +59,10 @@ struct streams {
 // The database named by --db, else by the CALP_DB environment variable (which keeps a
 // PostgreSQL password out of the process list); a usage error when neither is set.
 [[nodiscard]] std::string database_location(const arguments& args);
+// The audit key in the file named by --audit-key (for commands that take it), else by
+// the CALP_AUDIT_KEY_FILE environment variable; none when neither is set.
+[[nodiscard]] std::shared_ptr<const audit_key> audit_key_of(const arguments& args);
+// The database, chaining the audit events it appends when an audit key is given.
 [[nodiscard]] std::unique_ptr<storage> open_database(const arguments& args, open_mode mode);
 // The household of `dossier` as stored now; a usage error when there is none.
 [[nodiscard]] household load_stored_household(storage& s, std::string_view dossier);
@@ -75,6 +79,10 @@ int db_init(std::span<const std::string_view> args, const streams& io);
 int password_check(std::span<const std::string_view> args, const streams& io);
 int explain(std::span<const std::string_view> args, const streams& io);
 int gdpr_export(std::span<const std::string_view> args, const streams& io);
+int audit_key_new(std::span<const std::string_view> args, const streams& io);
+int audit_verify(std::span<const std::string_view> args, const streams& io);
+int audit_purge(std::span<const std::string_view> args, const streams& io);
+int audit_events(std::span<const std::string_view> args, const streams& io);
 
 // Today in the local time zone: what `--at` defaults to (a Caf host runs with
 // TZ=Europe/Paris).

@@ -156,7 +156,7 @@ std::string explanation_text(const household& h, const member* m, const standing
 }  // namespace
 
 int explain(std::span<const std::string_view> raw, const streams& io) {
-  constexpr std::string_view valued[] = {"db", "dossier", "person", "agent", "at"};
+  constexpr std::string_view valued[] = {"db", "dossier", "person", "agent", "at", "audit-key"};
   constexpr std::string_view flags[] = {"json"};
   const arguments args(raw, valued, flags);
   if (!args.positional().empty()) {

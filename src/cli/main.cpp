@@ -83,7 +83,7 @@ const std::vector<command>& commands() {
       {{"explain"},
        "explain what a person may do in a stored dossier, and why",
        "usage: calp explain --dossier NUMBER --person ID [--agent ID] [--at YYYY-MM-DD]\n"
-       "                    [--json] [--db PATH_OR_URI]\n\n"
+       "                    [--json] [--audit-key FILE] [--db PATH_OR_URI]\n\n"
        "For every action: allowed or not, the French reason to read out, and the facts\n"
        "it rests on (role and its French label, benefits with their dates, the\n"
        "délégation with its dates, whether the person is a member at that date).\n\n"
@@ -91,7 +91,9 @@ const std::vector<command>& commands() {
        "               is written to the audit trail; without it nothing is written and\n"
        "               the decisions are the online ones\n"
        "  --at DATE    the day of the decisions (default: today, local time)\n"
-       "  --json       one JSON object for tools instead of the text for an agent\n\n"
+       "  --json       one JSON object for tools instead of the text for an agent\n"
+       "  --audit-key FILE  chain the audit events written (else CALP_AUDIT_KEY_FILE;\n"
+       "               see calp audit key)\n\n"
        "Exit 0; 2 on bad input, an unknown dossier or a database that cannot be used.\n",
        explain},
       {{"policy", "table"},
@@ -143,6 +145,40 @@ const std::vector<command>& commands() {
        "the subject or the actor of. Other members' ids are not exported.\n"
        "Exit 0; 2 on bad input, an unknown person or a database that cannot be used.\n",
        gdpr_export},
+      {{"audit", "key"},
+       "print a new audit key",
+       "usage: calp audit key\n\n"
+       "Prints 64 hex digits from the system's CSPRNG: the key that chains the audit\n"
+       "trail (R19). Keep it in a file outside the database (`calp audit key >\n"
+       "/etc/calp/audit.key`, mode 0600) and give every process that writes the trail\n"
+       "the same one, with --audit-key FILE or CALP_AUDIT_KEY_FILE.\n",
+       audit_key_new},
+      {{"audit", "verify"},
+       "check that no audit event was edited, removed or moved",
+       "usage: calp audit verify [--audit-key FILE] [--json] [--db PATH_OR_URI]\n\n"
+       "Recomputes every link of the trail with the key (--audit-key, else the file\n"
+       "CALP_AUDIT_KEY_FILE names). Intact: exit 0, and the tail link to keep outside\n"
+       "the database (comparing it later detects the removal of the newest events).\n"
+       "Broken: exit 1 and the first event that does not follow. 2 on bad input.\n",
+       audit_verify},
+      {{"audit", "purge"},
+       "remove old audit events, keeping the chain verifiable",
+       "usage: calp audit purge --before DATE --by NAME [--audit-key FILE]\n"
+       "                        [--db PATH_OR_URI]\n\n"
+       "Removes the events at the start of the trail stamped before DATE (YYYY-MM-DD,\n"
+       "00:00 UTC, or YYYY-MM-DDTHH:MM:SSZ) and records an audit.purged event by NAME\n"
+       "that anchors the kept events, in one transaction. Needs the audit key. Prints\n"
+       "{\"removed\": N, \"first_kept_seq\": N, \"event_seq\": N}; exit 0, 2 on bad input.\n",
+       audit_purge},
+      {{"audit", "events"},
+       "list the audit events about a person, or of a front-desk agent",
+       "usage: calp audit events (--person ID | --agent ID) [--after SEQ] [--limit N]\n"
+       "                         [--db PATH_OR_URI]\n\n"
+       "One JSON event per line, in seq order: with --person, those the person is the\n"
+       "subject or the actor of (their own access); with --agent, those the agent\n"
+       "answered at the front desk (control). At most --limit (1000); continue with\n"
+       "--after the last seq printed.\n",
+       audit_events},
       {{"db", "init"},
        "create a database, or bring its schema up to date",
        "usage: calp db init [--db PATH_OR_URI]\n\n"

@@ -1,13 +1,18 @@
 // The persistent mode of the `calp` tool: `--db LOCATION` (or the CALP_DB environment
 // variable) names a SQLite file or a PostgreSQL URI, and the households live there.
 #include <cstdlib>
+#include <memory>
+#include <sstream>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "calp/audit_key.hpp"
 #include "calp/household.hpp"
 #include "calp/storage.hpp"
 #include "calp/storage/open.hpp"
 #include "cli/cli.hpp"
+#include "crypto/digest.hpp"
 #include "detail/input_text.hpp"
 #include "detail/json_input.hpp"
 
@@ -92,8 +97,28 @@ std::string database_location(const arguments& args) {
   throw usage_error{"no database: give --db PATH_OR_URI or set CALP_DB"};
 }
 
+std::shared_ptr<const audit_key> audit_key_of(const arguments& args) {
+  std::string path;
+  if (const auto file = args.option("audit-key")) {
+    if (file->empty()) throw usage_error{"--audit-key must not be empty"};
+    path = *file;
+  } else if (const char* env = std::getenv("CALP_AUDIT_KEY_FILE"); env != nullptr && *env != '\0') {
+    path = env;
+  } else {
+    return nullptr;
+  }
+  // A key file holds 64 hex digits and a newline; anything much longer is not one.
+  constexpr std::size_t limit = 1024;
+  std::istringstream no_stdin;
+  std::string text = read_input(path, limit, no_stdin);
+  auto key = audit_key::from_hex(text);
+  detail::wipe(text);
+  if (!key) throw usage_error{fmt::format("{}: {}", path, describe(key.error()))};
+  return std::make_shared<const audit_key>(std::move(*key));
+}
+
 std::unique_ptr<storage> open_database(const arguments& args, open_mode mode) {
-  return open_storage(database_location(args), mode);
+  return open_storage(database_location(args), mode, audit_key_of(args));
 }
 
 household load_stored_household(storage& s, std::string_view dossier_text) {
