@@ -78,7 +78,7 @@ int main(int argc, char** argv) try {
   std::stringstream json;
   json << file.rdbuf();
   auto household = calp::household::from_json(json.str());
-  if (!household) fail("dossier illisible : " + household.error().message);
+  if (!household) fail("dossier illisible\u00a0: " + household.error().message);
   const calp::member& alloc = household->allocataire();
   const calp::member* conj = household->conjoint();
   if (conj == nullptr) fail("il faut un dossier avec un conjoint");
@@ -109,7 +109,7 @@ int main(int argc, char** argv) try {
   for (const auto* p : {&karim, &zohra}) {
     if (auto imported = service.import_account(*p, legacy); !imported) fail(imported.error().message);
   }
-  std::cout << "1. La Caf importe le dossier " << dossier.str() << " : " << karim.nir->masked()
+  std::cout << "1. La Caf importe le dossier " << dossier.str() << "\u00a0: " << karim.nir->masked()
             << " (allocataire) et " << zohra.nir->masked() << " (conjointe)\n";
 
   // -- Karim's first connection ---------------------------------------------------------
@@ -117,51 +117,51 @@ int main(int argc, char** argv) try {
   auto login = service.login(nir_typed, calp::secret{"48213067"});
   if (login.outcome != calp::login_outcome::signed_in) fail("connexion avec le mot de passe dossier");
   const calp::secret& token = login.token;
-  std::cout << "2. Connexion avec le NIR et le mot de passe dossier : étape suivante "
+  std::cout << "2. Connexion avec le NIR et le mot de passe dossier\u00a0: étape suivante "
             << calp::to_string(login.next_step) << '\n';
 
   auto step = service.accept_terms(token, "CGU-2026-10");
-  std::cout << "3. J'accepte les CGU : étape suivante " << calp::to_string(step.next_step) << '\n';
+  std::cout << "3. J'accepte les CGU\u00a0: étape suivante " << calp::to_string(step.next_step) << '\n';
 
   step = service.create_password(token, calp::secret{"tadj1985"}, calp::secret{"tadj1985"});
-  std::cout << "4. Mot de passe « tadj1985 » : " << calp::to_string(step.outcome) << '\n';
+  std::cout << "4. Mot de passe «\u00a0tadj1985\u00a0»\u00a0: " << calp::to_string(step.outcome) << '\n';
   if (step.outcome != calp::step_outcome::password_rejected) fail("ce mot de passe devait être refusé");
   print_checklist(*step.password);
 
   step = service.create_password(token, calp::secret{"Balcon-Fleuri-7"}, calp::secret{"Balcon-Fleuri-7"});
-  std::cout << "5. Mot de passe « Balcon-Fleuri-7 » : " << calp::to_string(step.outcome) << '\n';
+  std::cout << "5. Mot de passe «\u00a0Balcon-Fleuri-7\u00a0»\u00a0: " << calp::to_string(step.outcome) << '\n';
   if (step.outcome != calp::step_outcome::done) fail("ce mot de passe devait être accepté");
   print_checklist(*step.password);
 
-  std::cout << "6. Coordonnées de contact : le portable 06 12 15 45 45\n\n";
+  std::cout << "6. Coordonnées de contact\u00a0: le portable 06 12 15 45 45\n\n";
   step = service.send_contact_code(token, calp::contact_kind::mobile, "06 12 15 45 45");
   if (step.outcome != calp::step_outcome::code_sent) fail(std::string(calp::to_string(step.outcome)));
-  std::cout << "   Code envoyé au " << step.sent_to << " ; nouveaux codes possibles : "
+  std::cout << "   Code envoyé au " << step.sent_to << "\u00a0; nouveaux codes possibles\u00a0: "
             << step.new_codes_left << '\n';
 
   // A wrong code: the right one with its last digit changed, so it is wrong for sure.
   std::string wrong = phone.last_code();
   wrong.back() = wrong.back() == '9' ? '0' : static_cast<char>(wrong.back() + 1);
   step = service.confirm_contact(token, wrong);
-  std::cout << "7. Je tape " << wrong << " : " << calp::to_string(step.outcome)
+  std::cout << "7. Je tape " << wrong << "\u00a0: " << calp::to_string(step.outcome)
             << ", encore " << step.attempts_left << " essais\n";
   if (step.outcome != calp::step_outcome::wrong_code) fail("le code faux devait être refusé");
 
-  std::cout << "8. « Demander l'envoi d'un nouveau code »\n\n";
+  std::cout << "8. «\u00a0Demander l'envoi d'un nouveau code\u00a0»\n\n";
   step = service.resend_contact_code(token);
   if (step.outcome != calp::step_outcome::code_sent) fail(std::string(calp::to_string(step.outcome)));
-  std::cout << "   Nouveau code envoyé ; nouveaux codes encore possibles : " << step.new_codes_left
+  std::cout << "   Nouveau code envoyé\u00a0; nouveaux codes encore possibles\u00a0: " << step.new_codes_left
             << '\n';
 
   step = service.confirm_contact(token, phone.last_code());
-  std::cout << "9. Je tape le nouveau code : " << calp::to_string(step.outcome)
+  std::cout << "9. Je tape le nouveau code\u00a0: " << calp::to_string(step.outcome)
             << ", étape suivante " << calp::to_string(step.next_step) << '\n';
   if (step.next_step != calp::first_connection_step::answer_delegation_offer) fail("offre attendue");
 
   // R7: only an allocataire in a couple sees this screen.
-  std::cout << "10. « J'autorise " << zohra.civil_status->given_names << ' '
+  std::cout << "10. «\u00a0J'autorise " << zohra.civil_status->given_names << ' '
             << zohra.civil_status->family_name
-            << " à consulter les données du dossier et à réaliser les démarches. » Oui\n";
+            << " à consulter les données du dossier et à réaliser les démarches.\u00a0» Oui\n";
   step = service.answer_delegation_offer(token, true);
   std::cout << "    " << calp::to_string(step.outcome) << ", étape suivante "
             << calp::to_string(step.next_step) << '\n';
@@ -172,14 +172,14 @@ int main(int argc, char** argv) try {
   const calp::date today{std::chrono::floor<std::chrono::days>(clock.now())};
   const auto d = calp::decide(stored.value, {.person = zohra.id.str(),
                                              .action = calp::action::dossier_read, .at = today});
-  std::cout << "    Zohra consulte le dossier : " << (d.allowed ? "oui" : "non") << " (" << d.reason << ")\n";
+  std::cout << "    Zohra consulte le dossier\u00a0: " << (d.allowed ? "oui" : "non") << " (" << d.reason << ")\n";
 
   // -- Afterwards: the dossier password no longer opens Karim's account -----------------
   service.logout(token);
   const auto old = service.login(nir_typed, calp::secret{"48213067"});
-  std::cout << "11. Connexion avec l'ancien mot de passe dossier : " << calp::to_string(old.outcome) << '\n';
+  std::cout << "11. Connexion avec l'ancien mot de passe dossier\u00a0: " << calp::to_string(old.outcome) << '\n';
   const auto mine = service.login(nir_typed, calp::secret{"Balcon-Fleuri-7"});
-  std::cout << "12. Connexion avec le mot de passe personnel : " << calp::to_string(mine.outcome)
+  std::cout << "12. Connexion avec le mot de passe personnel\u00a0: " << calp::to_string(mine.outcome)
             << ", étape suivante " << calp::to_string(mine.next_step) << '\n';
   if (old.outcome != calp::login_outcome::refused ||
       mine.outcome != calp::login_outcome::signed_in ||
@@ -188,6 +188,6 @@ int main(int argc, char** argv) try {
   }
   std::cout << "La bascule est terminée.\n";
 } catch (const std::exception& e) {
-  std::cerr << "ÉCHEC : " << e.what() << '\n';
+  std::cerr << "ÉCHEC\u00a0: " << e.what() << '\n';
   return 1;
 }

@@ -31,7 +31,7 @@ using json = nlohmann::ordered_json;
 calp::person_record person(const json& p) {
   auto id = calp::person_id::parse(p.at("id").get<std::string>());
   auto born = calp::parse_date(p.at("birth_date").get<std::string>());
-  if (!id || !born) fail("personne illisible : " + p.dump());
+  if (!id || !born) fail("personne illisible\u00a0: " + p.dump());
   calp::civil_status cs;
   cs.family_name = p.at("family_name").get<std::string>();
   cs.given_names = p.at("given_names").get<std::string>();
@@ -65,16 +65,16 @@ std::string describe(const calp::franceconnect_result& r) {
   using o = calp::franceconnect_outcome;
   switch (r.outcome) {
     case o::signed_in:
-      return "connecté(e) : " + std::string(r.person->str()) +
+      return "connecté(e)\u00a0: " + std::string(r.person->str()) +
              (r.linked ? ", identité FranceConnect reliée" : ", identité déjà reliée") +
              ", étape suivante " + std::string(calp::to_string(r.next_step));
     case o::refused:
       return "refusé (" + std::string(r.problem ? calp::to_string(*r.problem) : "?") + ")";
-    case o::identity_unknown: return "identité inconnue : personne n'est connecté";
+    case o::identity_unknown: return "identité inconnue\u00a0: personne n'est connecté";
     case o::identity_ambiguous:
-      return "identité ambiguë : personne n'est connecté, la Caf doit vérifier";
+      return "identité ambiguë\u00a0: personne n'est connecté, la Caf doit vérifier";
     case o::malformed_claims:
-      return "claims illisibles : " + r.claims_error.value_or(calp::error{}).message;
+      return "claims illisibles\u00a0: " + r.claims_error.value_or(calp::error{}).message;
     case o::disabled: return "compte désactivé";
   }
   return "?";
@@ -125,7 +125,7 @@ int main(int argc, char** argv) try {
     const auto record = person(p);
     if (auto imported = service.import_account(record); !imported) fail(imported.error().message);
     const auto& c = *record.civil_status;
-    std::cout << "La Caf connaît " << record.id.str() << " : " << c.given_names << ' ' << c.family_name
+    std::cout << "La Caf connaît " << record.id.str() << "\u00a0: " << c.given_names << ' ' << c.family_name
               << ", né(e) le " << calp::format_date(c.birth_date) << " (" << c.birth_country
               << (c.birth_place.empty() ? "" : " " + c.birth_place) << ")\n";
   }
@@ -136,7 +136,7 @@ int main(int argc, char** argv) try {
   std::string one_match_claims;  // to log in again with a known `sub`, below
   for (const auto& [name, scenario] : fixture.at("scenarios").items()) {
     const auto acr = calp::parse_eidas_level(scenario.at("acr_values").get<std::string>());
-    if (!acr) fail(name + " : acr_values illisible");
+    if (!acr) fail(name + "\u00a0: acr_values illisible");
     const auto start = service.begin_franceconnect(*acr);  // state, nonce, acr_values
     const std::string claims = claims_for(scenario.at("claims"), start.nonce);
     if (name == "one_match") one_match_claims = scenario.at("claims").dump();
@@ -145,10 +145,10 @@ int main(int argc, char** argv) try {
     const bool ok = as_expected(result, want);
     ++played;
     std::cout << '\n' << name << " — " << scenario.at("description").get<std::string>()
-              << "\n  acr_values " << calp::to_string(start.acr) << " : " << describe(result) << '\n';
+              << "\n  acr_values " << calp::to_string(start.acr) << "\u00a0: " << describe(result) << '\n';
     if (!ok) {
       ++failures;
-      std::cout << "  ÉCHEC : attendu " << calp::to_string(want.outcome)
+      std::cout << "  ÉCHEC\u00a0: attendu " << calp::to_string(want.outcome)
                 << (want.problem.empty() ? "" : " (" + want.problem + ")")
                 << (want.person.empty() ? "" : " " + want.person) << '\n';
     }
@@ -162,27 +162,27 @@ int main(int argc, char** argv) try {
     // A known `sub` logs its account in directly, without comparing the pivot fields again.
     auto start = service.begin_franceconnect();
     const auto again = service.complete_franceconnect(start.state.view(), answer(start));
-    std::cout << "\nune seconde connexion du même sub : " << describe(again) << '\n';
+    std::cout << "\nUne seconde connexion du même sub\u00a0: " << describe(again) << '\n';
     if (again.outcome != calp::franceconnect_outcome::signed_in || again.linked) {
       ++failures;
-      std::cout << "  ÉCHEC : attendu signed_in sans nouveau lien\n";
+      std::cout << "  ÉCHEC\u00a0: attendu signed_in sans nouveau lien\n";
     }
     // A state is single use: the same answer sent twice is refused the second time.
     const auto replay = service.complete_franceconnect(start.state.view(), answer(start));
-    std::cout << "la même réponse rejouée : " << describe(replay) << '\n';
+    std::cout << "La même réponse rejouée\u00a0: " << describe(replay) << '\n';
     if (replay.outcome != calp::franceconnect_outcome::refused || !replay.problem ||
         *replay.problem != calp::claims_problem::state_used) {
       ++failures;
-      std::cout << "  ÉCHEC : attendu refused (state_used)\n";
+      std::cout << "  ÉCHEC\u00a0: attendu refused (state_used)\n";
     }
   }
 
   if (failures != 0) {
-    std::cout << '\n' << failures << " résultat(s) différent(s) de ceux attendus : ÉCHEC\n";
+    std::cout << '\n' << failures << " résultat(s) différent(s) de ceux attendus\u00a0: ÉCHEC\n";
     return 1;
   }
   std::cout << "\nLes " << played << " scénarios FranceConnect donnent le résultat attendu.\n";
 } catch (const std::exception& e) {
-  std::cerr << "ÉCHEC : " << e.what() << '\n';
+  std::cerr << "ÉCHEC\u00a0: " << e.what() << '\n';
   return 1;
 }

@@ -57,7 +57,7 @@ struct answers {
 void show(const calp::household& h, std::string_view person, std::string_view agent,
           calp::date at, const answers& answer) {
   const calp::standing s = calp::standing_at(h, person, at);
-  std::cout << "\nPersonne " << person << " : " << calp::libelle(s.role)
+  std::cout << "\nPersonne " << person << "\u00a0: " << calp::libelle(s.role)
             << (s.has_delegation ? " avec délégation de gestion" : "") << '\n';
   for (const calp::action a : calp::all_actions) {
     const auto d = answer(h, person, a, agent, at);
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     calp::audit_query mine;
     mine.actor = "agent:" + agent;
     mine.limit = 100000;
-    std::cout << "\nJournal d'audit : " << store->audit_events(mine).size()
+    std::cout << "\nJournal d'audit\u00a0: " << store->audit_events(mine).size()
               << " réponses de l'agent " << agent << " enregistrées.\n";
   }
   return 0;

@@ -47,7 +47,7 @@ class demo_mailbox final : public calp::notifier {
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
 
 void expect(const calp::step_result& r, calp::step_outcome want, const std::string& what) {
-  if (r.outcome != want) fail(what + " : " + std::string(calp::to_string(r.outcome)));
+  if (r.outcome != want) fail(what + "\u00a0: " + std::string(calp::to_string(r.outcome)));
 }
 
 // calp keeps the INSEE COG code; the screen shows the country's name.
@@ -64,23 +64,23 @@ std::string jj_mm_aaaa(calp::date d) {  // format_date writes 1962-09-09
 void print_recap(const calp::registration_recap& r) {  // the seed's screen
   const calp::civil_status& c = r.civil;
   std::cout << "6. RÉCAPITULATIF DE MA CRÉATION DE COMPTE\n"
-            << "   Mon identifiant : " << r.identifier << ". Conservez bien cet identifiant, il vous"
+            << "   Mon identifiant\u00a0: " << r.identifier << ". Conservez bien cet identifiant, il vous"
             << " permettra de vous connecter à votre Espace Mon Compte.\n"
             << "   ÉTAT CIVIL\n"
-            << "   Civilité : " << (c.gender == calp::gender::male ? "MONSIEUR" : "MADAME") << '\n'
-            << "   Nom de naissance : " << c.family_name << '\n'
-            << "   Prénom(s) : " << c.given_names << '\n'
-            << "   Date de naissance : " << jj_mm_aaaa(c.birth_date) << '\n'
-            << "   Pays de naissance : " << country(c.birth_country) << '\n'
-            << "   Ville de naissance : " << c.birth_city << '\n';
+            << "   Civilité\u00a0: " << (c.gender == calp::gender::male ? "MONSIEUR" : "MADAME") << '\n'
+            << "   Nom de naissance\u00a0: " << c.family_name << '\n'
+            << "   Prénom(s)\u00a0: " << c.given_names << '\n'
+            << "   Date de naissance\u00a0: " << jj_mm_aaaa(c.birth_date) << '\n'
+            << "   Pays de naissance\u00a0: " << country(c.birth_country) << '\n'
+            << "   Ville de naissance\u00a0: " << c.birth_city << '\n';
   for (std::size_t i = 0; i < c.parents.size(); ++i) {
-    std::cout << "   Nom de naissance du parent " << i + 1 << " : " << c.parents[i].family_name << '\n'
-              << "   Prénom(s) du parent " << i + 1 << " : " << c.parents[i].given_names << '\n';
+    std::cout << "   Nom de naissance du parent " << i + 1 << "\u00a0: " << c.parents[i].family_name << '\n'
+              << "   Prénom(s) du parent " << i + 1 << "\u00a0: " << c.parents[i].given_names << '\n';
   }
-  std::cout << "   Lieu de résidence : " << c.postal_code << '\n' << "   COORDONNÉES DE CONTACT\n";
+  std::cout << "   Lieu de résidence\u00a0: " << c.postal_code << '\n' << "   COORDONNÉES DE CONTACT\n";
   for (const auto& p : r.contacts) {
     std::cout << "   " << (p.kind == calp::contact_kind::email ? "Adresse mail" : "Téléphone portable")
-              << " : " << p.value << '\n';
+              << "\u00a0: " << p.value << '\n';
   }
 }
 
@@ -103,7 +103,7 @@ int main() try {
                     .birth_date = calp::parse_date("1962-09-09").value(), .birth_country = "99352",
                     .birth_place = {}, .birth_city = "Oran", .parents = {}, .postal_code = "06000"};
   auto reg = service.register_primo_demandeur(declared);
-  std::cout << "1. Déclaration sans les parents : " << calp::to_string(reg.outcome) << '\n';
+  std::cout << "1. Déclaration sans les parents\u00a0: " << calp::to_string(reg.outcome) << '\n';
   if (reg.outcome != calp::registration_outcome::invalid || reg.errors.empty()) {
     fail("il fallait refuser une naissance à l'étranger sans les parents (R4)");
   }
@@ -115,13 +115,13 @@ int main() try {
     fail("la déclaration complète devait créer l'espace personnel");
   }
   const std::string provisional(reg.provisional->str());
-  std::cout << "2. Déclaration complète : identifiant provisoire " << provisional
+  std::cout << "2. Déclaration complète\u00a0: identifiant provisoire " << provisional
             << ", étape suivante " << calp::to_string(reg.next_step) << '\n';
   const calp::secret& token = reg.token;
 
   // R15: no benefit request before the personal space is complete.
   auto benefit = service.may_request_benefit(token);
-  std::cout << "3. Demande de prestation ? " << (benefit.allowed ? "oui" : "non") << " ("
+  std::cout << "3. Demande de prestation\u00a0? " << (benefit.allowed ? "oui" : "non") << " ("
             << benefit.reason << ") " << benefit.message << '\n';
   if (benefit.allowed) fail("demande de prestation avant la fin de la première connexion");
 
@@ -131,13 +131,13 @@ int main() try {
   const std::string_view password = "Baie-des-Anges-6";
   step = service.create_password(token, calp::secret{password}, calp::secret{password});
   expect(step, calp::step_outcome::done, "mot de passe");
-  std::cout << "4. CGU acceptées, mot de passe créé ; adresse mail daniel.morvan@test.fr\n\n";
+  std::cout << "4. CGU acceptées, mot de passe créé\u00a0; adresse mail daniel.morvan@test.fr\n\n";
   step = service.send_contact_code(token, calp::contact_kind::email, "daniel.morvan@test.fr");
   expect(step, calp::step_outcome::code_sent, "code");
   step = service.confirm_contact(token, mailbox.last_code());
   benefit = service.may_request_benefit(token);
-  std::cout << "5. Je tape le code reçu : " << calp::to_string(step.outcome) << ", étape suivante "
-            << calp::to_string(step.next_step) << " ; demande de prestation ? "
+  std::cout << "5. Je tape le code reçu\u00a0: " << calp::to_string(step.outcome) << ", étape suivante "
+            << calp::to_string(step.next_step) << "\u00a0; demande de prestation\u00a0? "
             << (benefit.allowed ? "oui" : "non") << '\n';
   if (step.next_step != calp::first_connection_step::done || !benefit.allowed) {
     fail("la première connexion devait être finie, et ouvrir les demandes de prestation");
@@ -153,8 +153,8 @@ int main() try {
   const int before = mailbox.count();
   // The screen says the same whatever happened: it must not tell who has an account.
   const char* screen =
-      " : « Si ces informations correspondent à un compte, votre identifiant vous a été envoyé. »";
-  std::cout << "7. Identifiant provisoire oublié ? morvan, 09/09/1962, daniel.morvan@test.fr\n\n";
+      "\u00a0: «\u00a0Si ces informations correspondent à un compte, votre identifiant vous a été envoyé.\u00a0»";
+  std::cout << "7. Identifiant provisoire oublié\u00a0? morvan, 09/09/1962, daniel.morvan@test.fr\n\n";
   calp::provisional_id_reminder_request forgot{"morvan", declared.civil.birth_date,
                                                calp::contact_kind::email, "daniel.morvan@test.fr"};
   auto answer = service.remind_provisional_id(forgot);
@@ -162,23 +162,23 @@ int main() try {
   if (answer != calp::recovery_outcome::accepted || mailbox.count() != before + 1 ||
       mailbox.last_text().find(provisional) == std::string::npos ||
       mailbox.last_text().find("Veuillez le conserver") == std::string::npos) {
-    fail("le rappel de l'identifiant devait partir par e-mail");
+    fail("le rappel de l'identifiant devait partir par mail");
   }
   std::cout << "8. Même demande avec le nom MARVIN\n";
   forgot.family_name = "MARVIN";
   answer = service.remind_provisional_id(forgot);
-  std::cout << "   Réponse " << calp::to_string(answer) << screen << "\n   Messages envoyés : "
+  std::cout << "   Réponse " << calp::to_string(answer) << screen << "\n   Messages envoyés\u00a0: "
             << mailbox.count() - before - 1 << '\n';
   if (answer != calp::recovery_outcome::accepted || mailbox.count() != before + 1) {
     fail("un nom faux ne devait rien envoyer, avec la même réponse");
   }
 
   const auto again = service.login(provisional, calp::secret{password});
-  std::cout << "9. Connexion avec " << provisional << " : " << calp::to_string(again.outcome)
+  std::cout << "9. Connexion avec " << provisional << "\u00a0: " << calp::to_string(again.outcome)
             << ", étape suivante " << calp::to_string(again.next_step) << '\n';
   if (again.outcome != calp::login_outcome::signed_in) fail("connexion avec l'identifiant provisoire");
   std::cout << "L'espace personnel du primo-demandeur est prêt.\n";
 } catch (const std::exception& e) {
-  std::cerr << "ÉCHEC : " << e.what() << '\n';
+  std::cerr << "ÉCHEC\u00a0: " << e.what() << '\n';
   return 1;
 }

@@ -323,13 +323,16 @@ std::string french_message(const error& e) {
   const bool feminine = label.starts_with("La ");
   // "manquant ou incorrect", agreed with the label.
   const std::string_view ending = plural ? (feminine ? "es" : "s") : (feminine ? "e" : "");
+  // "il doit", "ils doivent", "elle doit", "elles doivent", agreed with the label.
+  const std::string_view pronoun =
+      plural ? (feminine ? "elles doivent" : "ils doivent") : (feminine ? "elle doit" : "il doit");
   switch (e.code) {
     case errc::civil_status_name:
       return fmt::format("{} {} contenir que des lettres, des espaces, des traits d'union et des "
-                         "apostrophes, et commencer et finir par une lettre.",
-                         label, plural ? "ne doivent" : "ne doit");
+                         "apostrophes\u00a0; {} commencer et finir par une lettre.",
+                         label, plural ? "ne doivent" : "ne doit", pronoun);
     case errc::civil_status_date:
-      return fmt::format("{} doit être une date réelle, qui n'est ni dans le futur ni avant 1900.",
+      return fmt::format("{} doit être une date valide, comprise entre 1900 et aujourd'hui.",
                          label);
     case errc::civil_status_birth_place:
       return fmt::format("{} {} manquant{} ou incorrect{}.", label, plural ? "sont" : "est", ending,
@@ -347,7 +350,8 @@ std::string french_message(const error& e) {
     case errc::nir_department:
     case errc::nir_order:
     case errc::nir_key:
-      return fmt::format("{} n'est pas valide : vérifiez les 15 chiffres de votre carte Vitale.",
+      return fmt::format("{} n'est pas valide. Veuillez vérifier les 15 caractères du numéro "
+                         "inscrit sur votre carte Vitale.",
                          label);
     default:
       return fmt::format("{} {} incorrect{}.", label, plural ? "sont" : "est", ending);

@@ -71,7 +71,9 @@ std::string format_paris_time(timestamp t) {
 
 // The SMS that carry a code (this one, recovery, activation) use only the GSM 7-bit
 // alphabet and stay under 160 characters, so that each travels as one segment: a code
-// split over two segments can arrive half, or in the wrong order.
+// split over two segments can arrive half, or in the wrong order. That is why every SMS
+// has an ordinary space before ":" where the e-mails and letters have a no-break space
+// (U+00A0, not in the GSM alphabet): see tests/unit/french_messages_test.cpp.
 sms_notice verification_code_sms(std::string to, const secret& code,
                                  std::chrono::seconds validity) {
   return sms_notice{notice_kind::verification_code, std::move(to),
@@ -85,7 +87,7 @@ email_notice verification_code_email(std::string to, const secret& code,
   return make_email(
       notice_kind::verification_code, std::move(to), "Votre code de vérification",
       fmt::format("Pour confirmer cette adresse mail dans votre Espace Mon Compte, saisissez le "
-                  "code de vérification suivant : {}.\n\n"
+                  "code de vérification suivant\u00a0: {}.\n\n"
                   "Il est valable {}. {}\n\n"
                   "Si vous n'attendiez pas ce code, ignorez ce message.",
                   code.view(), validity_text(validity), keep_secret));
@@ -101,22 +103,22 @@ sms_notice recovery_code_sms(std::string to, const secret& code, std::chrono::se
 email_notice recovery_code_email(std::string to, const secret& code,
                                  std::chrono::seconds validity) {
   return make_email(
-      notice_kind::recovery_code, std::move(to), "Mot de passe oublié : votre code",
+      notice_kind::recovery_code, std::move(to), "Mot de passe oublié\u00a0: votre code",
       fmt::format("Vous venez de demander la réinitialisation du mot de passe de votre Espace "
                   "Mon Compte.\n\n"
-                  "Votre code : {}.\n\n"
+                  "Votre code\u00a0: {}.\n\n"
                   "Il est valable {}. {}\n\n"
-                  "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre "
+                  "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message\u00a0: votre "
                   "mot de passe reste inchangé.",
                   code.view(), validity_text(validity), keep_secret));
 }
 
-// The two provisional-id texts are the seed's, word for word, but for "Veuillez" and
-// "À" (see `see_you`).
+// The two provisional-id texts are the seed's, word for word, but for "Veuillez", "À"
+// (see `see_you`) and the final period of the SMS, which the seed's e-mail has.
 sms_notice provisional_id_reminder_sms(std::string to, const provisional_id& id) {
   return sms_notice{notice_kind::provisional_id_reminder, std::move(to),
                     fmt::format("Vous venez de demander votre identifiant de connexion.\n"
-                                "Veuillez le conserver :\n{}. {}",
+                                "Veuillez le conserver :\n{}. {}.",
                                 id.str(), see_you)};
 }
 
@@ -125,7 +127,7 @@ email_notice provisional_id_reminder_email(std::string to, const provisional_id&
       notice_kind::provisional_id_reminder, std::move(to), "Votre identifiant provisoire",
       fmt::format("Vous venez de réaliser une demande d'envoi de votre identifiant de connexion "
                   "à votre Espace Mon Compte.\n\n"
-                  "Rappel de celui-ci : {}.\n\n"
+                  "Rappel de celui-ci\u00a0: {}.\n\n"
                   "Veuillez le conserver.\n\n"
                   "{} ou sur l'application mobile Caf - Mon Compte.",
                   id.str(), see_you));
@@ -178,7 +180,7 @@ sms_notice activation_code_sms(std::string to, const secret& code, timestamp exp
 email_notice activation_code_email(std::string to, const secret& code, timestamp expires_at) {
   return make_email(
       notice_kind::activation_code, std::move(to), "Votre code d'activation",
-      fmt::format("Voici le code d'activation de votre Espace Mon Compte : {}.\n\n"
+      fmt::format("Voici le code d'activation de votre Espace Mon Compte\u00a0: {}.\n\n"
                   "Il ne sert qu'une fois et il est valable jusqu'au {}. {}\n\n"
                   "Si vous n'êtes pas à l'origine de cette demande, contactez votre Caf.",
                   code.view(), format_paris_time(expires_at), keep_secret));
@@ -189,8 +191,8 @@ std::string activation_letter_text(const secret& code, timestamp expires_at) {
   return fmt::format(
       "Madame, Monsieur,\n\n"
       "Voici le code d'activation de votre Espace Mon Compte, sur caf.fr ou sur "
-      "l'application mobile Caf - Mon Compte :\n\n"
-      "Code d'activation : {}\n\n"
+      "l'application mobile Caf - Mon Compte\u00a0:\n\n"
+      "Code d'activation\u00a0: {}\n\n"
       "Il ne sert qu'une fois et il est valable jusqu'au {}. {}\n\n"
       "Si vous n'êtes pas à l'origine de cette demande, contactez votre Caf.\n\n"
       "{}",
@@ -207,7 +209,7 @@ namespace {
 constexpr std::string_view not_you =
     "Si vous n'êtes pas à l'origine de ce changement, contactez votre Caf.";
 constexpr std::string_view change_any_time =
-    "À tout moment, vous pourrez revenir sur votre choix dans le menu « Gérer Mon Compte ».";
+    "À tout moment, vous pourrez revenir sur votre choix dans le menu «\u00a0Gérer Mon Compte\u00a0».";
 // The seed's three capabilities, as a list in an e-mail.
 constexpr std::string_view capabilities_list =
     "- consulter les droits et paiements\n"
@@ -224,9 +226,9 @@ sms_notice delegation_granted_sms(std::string to, delegation_reader reader,
   const std::string day = format_french_date(on);
   if (reader == delegation_reader::allocataire) {
     return sms_notice{notice_kind::delegation_granted, std::move(to),
-                      fmt::format("Vous avez autorisé {} à gérer votre dossier Caf depuis le "
-                                  "{}.\n{}",
-                                  other_name, day, not_you)};
+                      fmt::format("Depuis le {}, vous autorisez {} à gérer votre dossier "
+                                  "Caf.\n{}",
+                                  day, other_name, not_you)};
   }
   return sms_notice{notice_kind::delegation_granted, std::move(to),
                     fmt::format("Depuis le {}, {} vous autorise à gérer son dossier Caf : "
@@ -242,14 +244,14 @@ email_notice delegation_granted_email(std::string to, delegation_reader reader,
     return make_email(notice_kind::delegation_granted, std::move(to),
                       "Délégation de gestion de votre dossier",
                       fmt::format("Depuis le {}, vous autorisez {} à consulter les données de "
-                                  "votre dossier Caf et à réaliser les démarches :\n{}\n\n{}\n\n{}",
+                                  "votre dossier Caf et à réaliser les démarches\u00a0:\n{}\n\n{}\n\n{}",
                                   day, other_name, capabilities_list, change_any_time, not_you));
   }
   return make_email(notice_kind::delegation_granted, std::move(to),
                     "Délégation de gestion d'un dossier Caf",
                     fmt::format("Depuis le {}, {} vous autorise à consulter les données de son "
                                 "dossier Caf et à réaliser les démarches dans votre Espace Mon "
-                                "Compte :\n{}",
+                                "Compte\u00a0:\n{}",
                                 day, other_name, capabilities_list));
 }
 

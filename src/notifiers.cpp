@@ -111,12 +111,12 @@ void recording_notifier::clear() {
 }
 
 void console_notifier::send_sms(const sms_notice& notice) {
-  write(fmt::format("SMS à {} ({}) :\n{}\n", notice.to, to_string(notice.kind),
+  write(fmt::format("SMS à {} ({})\u00a0:\n{}\n", notice.to, to_string(notice.kind),
                     indented(notice.text)));
 }
 
 void console_notifier::send_email(const email_notice& notice) {
-  write(fmt::format("E-mail à {}, objet « {} » ({}) :\n{}\n", notice.to, notice.subject,
+  write(fmt::format("Mail à {}, objet «\u00a0{}\u00a0» ({})\u00a0:\n{}\n", notice.to, notice.subject,
                     to_string(notice.kind), indented(notice.text)));
 }
 

@@ -293,18 +293,19 @@ std::string_view to_string(password_refusal r) noexcept {
 std::string_view french_message(password_refusal r) noexcept {
   switch (r) {
     case password_refusal::invalid_utf8:
-      return "Votre mot de passe contient des caractères non reconnus. Merci de le saisir à nouveau.";
+      return "Votre mot de passe contient des caractères non reconnus. Veuillez le saisir à nouveau.";
     case password_refusal::control_character:
       return "Votre mot de passe ne doit pas contenir de caractère invisible (tabulation, retour à la "
              "ligne…).";
     case password_refusal::common:
-      return "Ce mot de passe est trop courant, il serait facile à deviner. Merci d'en choisir un autre.";
+      return "Ce mot de passe est trop courant\u00a0: il serait facile à deviner. Veuillez en choisir "
+             "un autre.";
     case password_refusal::contains_nir:
       return "Votre mot de passe ne doit pas contenir votre numéro de sécurité sociale.";
     case password_refusal::contains_birth_date:
       return "Votre mot de passe ne doit pas contenir votre date de naissance.";
     case password_refusal::contains_name:
-      return "Votre mot de passe ne doit pas contenir votre nom ni votre prénom.";
+      return "Votre mot de passe ne doit contenir ni votre nom ni votre prénom.";
   }
   return "Votre mot de passe ne respecte pas les règles de sécurité.";
 }

@@ -95,10 +95,13 @@ struct delegation_screen_data {
   /// The conjoint's first given name and family name as recorded (`Zohra TADJ`), or
   /// their person id when calp has no civil status for them.
   std::string conjoint_name;
-  /// The state in one sentence: "Vous n'autorisez pas Zohra TADJ à gérer votre dossier"
-  /// or "Vous autorisez Zohra TADJ à gérer votre dossier depuis le 15/01/2026".
+  /// The state in one sentence: "Vous n'autorisez pas Zohra TADJ à gérer votre dossier."
+  /// or "Vous autorisez Zohra TADJ à gérer votre dossier depuis le 15/01/2026." (the
+  /// seed's banner, with the final period every calp sentence has).
   std::string sentence;
-  /// The seed's introduction: "Vous êtes le responsable de votre dossier Caf. …"
+  /// The seed's introduction: "Vous êtes le responsable de votre dossier Caf. …", ending
+  /// with "… autoriser votre conjoint(e) à :" before the capabilities (no-break space
+  /// before the colon; "seul(e)", as calp does not presume the reader's gender).
   std::string introduction;
   /// What the délégation gives: `delegation_capabilities`.
   std::array<std::string_view, 3> capabilities = delegation_capabilities;
@@ -106,6 +109,7 @@ struct delegation_screen_data {
   /// données du dossier et à réaliser les démarches."
   std::string question;
   /// "À tout moment, vous pourrez revenir sur votre choix dans le menu « Gérer Mon Compte »."
+  /// (no-break spaces inside the guillemets).
   std::string reminder;
 };
 

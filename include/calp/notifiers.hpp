@@ -76,10 +76,13 @@ class recording_notifier : public notifier {
 ///   Votre code de vérification Caf : 123456.
 ///   Il est valable 10 minutes. Ne le communiquez à personne.
 ///
-/// E-mail à daniel.morvan@test.fr, objet « Votre identifiant provisoire » (provisional_id_reminder) :
+/// Mail à daniel.morvan@test.fr, objet « Votre identifiant provisoire » (provisional_id_reminder) :
 ///   Bonjour,
 ///   ...
 /// ```
+///
+/// The headings put a no-break space (U+00A0) before ":" and inside « », as every French
+/// text of calp but the SMS bodies (tests/unit/french_messages_test.cpp).
 ///
 /// The text is indented by two spaces (blank lines stay empty), and a blank line ends
 /// the block. Thread-safe: one block is written whole, under a lock, then flushed; two

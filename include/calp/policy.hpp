@@ -15,11 +15,11 @@
 ///   "rules": {
 ///     "dossier.read": {
 ///       "allocataire": {"effect": "allow", "reason": "allocataire"},
-///       "conjoint": {"effect": "deny", "reason": "conjoint_sans_delegation"}, ...
+///       "conjoint": {"effect": "deny", "reason": "conjoint_without_delegation"}, ...
 ///     },
 ///     "delegation.manage": {
 ///       "allocataire": {"effect": "allow", "when": "in_couple", "reason": "allocataire",
-///                       "otherwise": "allocataire_seul"}, ...
+///                       "otherwise": "not_in_couple"}, ...
 ///     }, ...
 ///   }
 /// }
@@ -31,6 +31,11 @@
 /// else the first cell present gives the denial. A missing cell denies with the reason
 /// `not_allowed`. The reasons `not_allowed`, `under_15`, `not_member` and
 /// `agent_required` must be defined: the engine uses them itself.
+///
+/// A message is one or more short French sentences an agent can read out, in the
+/// conventions of tests/unit/french_messages_test.cpp: straight apostrophe `'` as in the
+/// seed, a no-break space (U+00A0, `\u00a0` in JSON) before `: ; ! ?` and inside `« »`,
+/// a capital first letter, a final period.
 
 #include <array>
 #include <cstdint>

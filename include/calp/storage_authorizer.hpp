@@ -70,7 +70,7 @@ namespace calp {
 inline constexpr std::string_view unknown_dossier_reason = "unknown_dossier";
 /// Its French explanation.
 inline constexpr std::string_view unknown_dossier_message =
-    "Aucun dossier ne porte ce numéro : aucune information ne peut être donnée.";
+    "Aucun dossier ne porte ce numéro\u00a0: aucune information ne peut être donnée.";
 
 /// The audit event kind of an authorization decision.
 inline constexpr std::string_view decision_event_kind = "decision";

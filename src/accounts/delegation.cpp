@@ -249,25 +249,25 @@ std::optional<delegation_screen_data> household_service::delegation_screen(
   screen.granted = applies_to_conjoint(h->value, today);
   if (screen.granted) {
     screen.granted_on = h->value.delegation()->granted;
-    screen.sentence = fmt::format("Vous autorisez {} à gérer votre dossier depuis le {}",
+    screen.sentence = fmt::format("Vous autorisez {} à gérer votre dossier depuis le {}.",
                                   screen.conjoint_name,
                                   notices::format_french_date(*screen.granted_on));
   } else {
     screen.sentence =
-        fmt::format("Vous n'autorisez pas {} à gérer votre dossier", screen.conjoint_name);
+        fmt::format("Vous n'autorisez pas {} à gérer votre dossier.", screen.conjoint_name);
   }
   screen.introduction = screen.granted
                             ? "Vous êtes le responsable de votre dossier Caf.\n"
-                              "Vous avez autorisé votre conjoint(e) à :"
+                              "Vous avez autorisé votre conjoint(e) à\u00a0:"
                             : "Vous êtes le responsable de votre dossier Caf.\n"
-                              "Aujourd'hui, vous êtes seul à pouvoir consulter les données du "
+                              "Aujourd'hui, vous êtes seul(e) à pouvoir consulter les données du "
                               "dossier.\n"
-                              "Vous pouvez dès à présent autoriser votre conjoint(e) à :";
+                              "Vous pouvez dès à présent autoriser votre conjoint(e) à\u00a0:";
   screen.question = fmt::format(
       "J'autorise {} à consulter les données du dossier et à réaliser les démarches.",
       screen.conjoint_name);
   screen.reminder =
-      "À tout moment, vous pourrez revenir sur votre choix dans le menu « Gérer Mon Compte ».";
+      "À tout moment, vous pourrez revenir sur votre choix dans le menu «\u00a0Gérer Mon Compte\u00a0».";
   return screen;
 }
 

@@ -107,29 +107,29 @@ nlohmann::ordered_json explanation_json(const household& h, const member* m, con
 std::string explanation_text(const household& h, const member* m, const standing& s,
                              std::string_view person, date at, std::string_view agent,
                              const std::vector<explained>& answers) {
-  std::string out = fmt::format("Dossier {} - personne {} - le {}\n", h.dossier().str(), person,
+  std::string out = fmt::format("Dossier {} – personne {} – le {}\n", h.dossier().str(), person,
                                 french_date(at));
   if (!agent.empty()) {
-    out += fmt::format("Consultation à l'accueil par l'agent {} : chaque réponse est enregistrée "
+    out += fmt::format("Consultation à l'accueil par l'agent {}\u00a0: chaque réponse est enregistrée "
                        "dans le journal d'audit.\n",
                        agent);
   }
-  out += fmt::format("Rôle à cette date : {}\n", libelle(s.role));
+  out += fmt::format("Rôle à cette date\u00a0: {}\n", libelle(s.role));
   if (m == nullptr) {
-    out += "Membre du foyer : non (personne inconnue dans ce dossier)\n";
+    out += "Membre du foyer\u00a0: non (personne inconnue dans ce dossier)\n";
   } else {
-    out += fmt::format("Membre du foyer : {}", m->member_at(at) ? "oui" : "non");
+    out += fmt::format("Membre du foyer\u00a0: {}", m->member_at(at) ? "oui" : "non");
     if (m->left) out += fmt::format(" (a quitté le foyer le {})", french_date(*m->left));
-    out += fmt::format("\nNé(e) le : {}\n", french_date(m->birth_date));
+    out += fmt::format("\nDate de naissance\u00a0: {}\n", french_date(m->birth_date));
     if (m->role != member_role::other) {
-      out += fmt::format("En couple à cette date : {}\n", s.in_couple ? "oui" : "non");
+      out += fmt::format("En couple à cette date\u00a0: {}\n", s.in_couple ? "oui" : "non");
     }
     if (m->benefits.empty()) {
-      out += "Prestations à son nom : aucune\n";
+      out += "Prestations à son nom\u00a0: aucune\n";
     } else {
-      out += "Prestations à son nom :\n";
+      out += "Prestations à son nom\u00a0:\n";
       for (const benefit& b : m->benefits) {
-        out += fmt::format("  {} du {} {} - {}{}\n", b.code, french_date(b.from),
+        out += fmt::format("  {} du {} {} – {}{}\n", b.code, french_date(b.from),
                            b.until ? "au " + french_date(*b.until) : std::string("sans date de fin"),
                            b.held_at(at) ? "perçue à cette date" : "non perçue à cette date",
                            b.is_personal() ? " (AJPA, BAFA, AAH ou PALA)" : "");
@@ -137,12 +137,12 @@ std::string explanation_text(const household& h, const member* m, const standing
     }
     const auto& d = h.delegation();
     if (d && (d->to == person || m->role == member_role::allocataire)) {
-      out += fmt::format("Délégation de gestion : à {}, donnée le {}{} - {}\n", d->to.str(),
+      out += fmt::format("Délégation de gestion\u00a0: à {}, donnée le {}{} – {}\n", d->to.str(),
                          french_date(d->granted),
                          d->revoked ? ", retirée le " + french_date(*d->revoked) : std::string(),
                          d->active_at(at) ? "en vigueur à cette date" : "sans effet à cette date");
     } else if (m->role != member_role::other) {
-      out += "Délégation de gestion : aucune\n";
+      out += "Délégation de gestion\u00a0: aucune\n";
     }
   }
   out += '\n';

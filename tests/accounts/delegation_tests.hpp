@@ -132,13 +132,13 @@ TEST_CASE_TEMPLATE_DEFINE("delegation: R7 the Mes autorisations screen is the al
   CHECK_FALSE(screen->granted);
   CHECK(screen->conjoint == pid("p2"));
   CHECK(screen->conjoint_name == "Marc DESLOT");
-  CHECK(screen->sentence == "Vous n'autorisez pas Marc DESLOT à gérer votre dossier");
+  CHECK(screen->sentence == "Vous n'autorisez pas Marc DESLOT à gérer votre dossier.");
   CHECK(screen->question ==
         "J'autorise Marc DESLOT à consulter les données du dossier et à réaliser les démarches.");
   CHECK(screen->capabilities[0] == "consulter les droits et paiements");
   CHECK(screen->capabilities[1] == "déclarer des changements");
   CHECK(screen->capabilities[2] == "demander une prestation");
-  CHECK(screen->introduction.find("vous êtes seul à pouvoir consulter") != std::string::npos);
+  CHECK(screen->introduction.find("vous êtes seul(e) à pouvoir consulter") != std::string::npos);
 
   // The conjoint never sees it; nor does another member.
   for (const char* other : {"p2", "p3", "p4"}) {
@@ -156,7 +156,7 @@ TEST_CASE_TEMPLATE_DEFINE("delegation: R7 the Mes autorisations screen is the al
   REQUIRE(granted);
   CHECK(granted->granted);
   CHECK(granted->granted_on == day(2026, 1, 15));
-  CHECK(granted->sentence == "Vous autorisez Marc DESLOT à gérer votre dossier depuis le 15/01/2026");
+  CHECK(granted->sentence == "Vous autorisez Marc DESLOT à gérer votre dossier depuis le 15/01/2026.");
 
   // Separated: the screen no longer applies.
   REQUIRE(hs.declare_separation(pid("p2"), dossier, day(2026, 1, 15)).outcome ==
@@ -185,7 +185,7 @@ TEST_CASE_TEMPLATE_DEFINE("delegation: R7 both people are informed at their veri
   REQUIRE(to_p1);
   REQUIRE(to_p2);
   CHECK(to_p1->kind == calp::notice_kind::delegation_granted);
-  CHECK(to_p1->text.find("Vous avez autorisé Marc DESLOT") != std::string::npos);
+  CHECK(to_p1->text.find("vous autorisez Marc DESLOT") != std::string::npos);
   CHECK(to_p1->text.find("03/02/2026") != std::string::npos);
   CHECK(to_p2->kind == calp::notice_kind::delegation_granted);
   CHECK(to_p2->text.find("Audrey DESLOT vous autorise") != std::string::npos);
@@ -276,7 +276,7 @@ TEST_CASE_TEMPLATE_DEFINE("delegation: a new conjoint joins with no délégation
   const auto screen = hs.delegation_screen(pid("p1"), dossier);
   REQUIRE(screen);
   CHECK(screen->applies);
-  CHECK(screen->sentence == "Vous n'autorisez pas p5 à gérer votre dossier");
+  CHECK(screen->sentence == "Vous n'autorisez pas p5 à gérer votre dossier.");
   REQUIRE(hs.grant_delegation(pid("p1"), dossier).outcome == household_outcome::done);
   CHECK(w.decide("p5", calp::action::dossier_read, day(2026, 2, 1)).allowed);
 

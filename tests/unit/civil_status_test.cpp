@@ -715,13 +715,15 @@ TEST_CASE("R15 each error of a declaration has a French sentence for the form") 
   };
   CHECK(say(errc::civil_status_name, "family_name") ==
         "Le nom de naissance ne doit contenir que des lettres, des espaces, des traits d'union et "
-        "des apostrophes, et commencer et finir par une lettre.");
+        "des apostrophes\u00a0; il doit commencer et finir par une lettre.");
+  CHECK(say(errc::civil_status_name, "given_names")
+            .ends_with("apostrophes\u00a0; ils doivent commencer et finir par une lettre."));
   CHECK(say(errc::civil_status_name, "given_names").starts_with("Les prénoms ne doivent contenir"));
   CHECK(say(errc::civil_status_name, "parents[1].family_name")
             .starts_with("Le nom de naissance du parent 2 ne doit"));
   CHECK(say(errc::civil_status_name, "parents[0].given_names").starts_with("Les prénoms du parent 1"));
   CHECK(say(errc::civil_status_date, "birth_date") ==
-        "La date de naissance doit être une date réelle, qui n'est ni dans le futur ni avant 1900.");
+        "La date de naissance doit être une date valide, comprise entre 1900 et aujourd'hui.");
   CHECK(say(errc::civil_status_parents, "parents") ==
         "Les noms de naissance et prénoms des deux parents sont obligatoires lorsque vous êtes "
         "né(e) à l'étranger.");

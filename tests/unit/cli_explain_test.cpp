@@ -89,9 +89,9 @@ void check_explain(const std::string& location) {
   SUBCASE("plain text for an agent: the role, the délégation with its dates, each answer") {
     const auto o = calp_run(db + " explain --dossier 2345678 --person a2 --at 2026-11-28");
     REQUIRE_MESSAGE(o.status == 0, o.err);
-    CHECK(o.out.find("Rôle à cette date : conjoint") != std::string::npos);
-    CHECK(o.out.find("Membre du foyer : oui") != std::string::npos);
-    CHECK(o.out.find("Délégation de gestion : à a2, donnée le 15/01/2026 - en vigueur à cette date") !=
+    CHECK(o.out.find("Rôle à cette date\u00a0: conjoint") != std::string::npos);
+    CHECK(o.out.find("Membre du foyer\u00a0: oui") != std::string::npos);
+    CHECK(o.out.find("Délégation de gestion\u00a0: à a2, donnée le 15/01/2026 – en vigueur à cette date") !=
           std::string::npos);
     CHECK(o.out.find("[oui] consulter le dossier, les droits et les paiements") != std::string::npos);
     CHECK(o.out.find("[non] donner ou retirer la délégation de gestion") != std::string::npos);
@@ -112,7 +112,7 @@ void check_explain(const std::string& location) {
     CHECK(j["facts"]["benefits"][0]["personal"] == true);
     CHECK(j["decisions"][4]["allowed"] == true);
     const auto text = calp_run(db + " explain --dossier 3456789 --person b2 --at 2026-11-28");
-    CHECK(text.out.find("AAH du 01/01/2024 sans date de fin - perçue à cette date") != std::string::npos);
+    CHECK(text.out.find("AAH du 01/01/2024 sans date de fin – perçue à cette date") != std::string::npos);
   }
 
   SUBCASE("a member who left, and a person unknown in the dossier: not members, all denied") {

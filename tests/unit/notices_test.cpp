@@ -271,7 +271,7 @@ TEST_CASE("a recovery code SMS and e-mail give the code and validity and reassur
   CHECK(contains(sms.text, "Ne le communiquez à personne."));
   const auto mail = notices::recovery_code_email("d@test.fr", code(), 15min);
   CHECK(mail.kind == notice_kind::recovery_code);
-  CHECK(contains(mail.text, "Votre code : 482913."));
+  CHECK(contains(mail.text, "Votre code\u00a0: 482913."));
   CHECK(contains(mail.text, "15 minutes"));
   CHECK(contains(mail.text, "votre mot de passe reste inchangé"));
   CHECK(ends_with_footer(mail));
@@ -283,7 +283,7 @@ TEST_CASE("R3 the provisional identifier reminders are the Caf's texts with Veui
   CHECK(sms.text ==
         "Vous venez de demander votre identifiant de connexion.\n"
         "Veuillez le conserver :\n"
-        "P50575506. À bientôt sur caf.fr");
+        "P50575506. À bientôt sur caf.fr.");
   const auto mail = notices::provisional_id_reminder_email("daniel.morvan@test.fr", pid("p 1791 7680"));
   CHECK(mail.kind == notice_kind::provisional_id_reminder);
   CHECK(mail.to == "daniel.morvan@test.fr");
@@ -292,7 +292,7 @@ TEST_CASE("R3 the provisional identifier reminders are the Caf's texts with Veui
         "Bonjour,\n\n"
         "Vous venez de réaliser une demande d'envoi de votre identifiant de connexion à votre "
         "Espace Mon Compte.\n\n"
-        "Rappel de celui-ci : P17917680.\n\n"
+        "Rappel de celui-ci\u00a0: P17917680.\n\n"
         "Veuillez le conserver.\n\n"
         "À bientôt sur caf.fr ou sur l'application mobile Caf - Mon Compte.\n\n"
         "Votre caisse d'Allocations familiales\n\n"
@@ -343,7 +343,7 @@ TEST_CASE("an activation code goes by SMS, e-mail or letter with its expiry") {
   CHECK(ends_with_footer(mail));
   const std::string letter = notices::activation_letter_text(activation, expires);
   CHECK(letter.starts_with("Madame, Monsieur,\n\n"));
-  CHECK(contains(letter, "Code d'activation : K7PX-92QD\n"));
+  CHECK(contains(letter, "Code d'activation\u00a0: K7PX-92QD\n"));
   CHECK(contains(letter, expiry));
   CHECK(letter.ends_with("Votre caisse d'Allocations familiales"));
   // The footer is about links in e-mails; a letter has none.
@@ -510,14 +510,14 @@ TEST_CASE("the console notifier prints one readable block per notice") {
   calp::console_notifier console(out);
   console.send_sms(notices::verification_code_sms("+33612151545", code(), 10min));
   CHECK(out.str() ==
-        "SMS à +33612151545 (verification_code) :\n"
+        "SMS à +33612151545 (verification_code)\u00a0:\n"
         "  Votre code de vérification Caf : 482913.\n"
         "  Il est valable 10 minutes. Ne le communiquez à personne.\n"
         "\n");
   out.str("");
   console.send_email({notice_kind::password_changed, "d@test.fr", "Objet", "Bonjour,\n\nTexte"});
   CHECK(out.str() ==
-        "E-mail à d@test.fr, objet « Objet » (password_changed) :\n"
+        "Mail à d@test.fr, objet «\u00a0Objet\u00a0» (password_changed)\u00a0:\n"
         "  Bonjour,\n"
         "\n"
         "  Texte\n"
@@ -574,7 +574,7 @@ TEST_CASE("R7 the délégation notices tell each person, in French, who may mana
   CHECK(granted_alloc.kind == notice_kind::delegation_granted);
   CHECK(granted_alloc.to == "+33612154545");
   CHECK(granted_alloc.text ==
-        "Vous avez autorisé Zohra TADJ à gérer votre dossier Caf depuis le 15/01/2026.\n"
+        "Depuis le 15/01/2026, vous autorisez Zohra TADJ à gérer votre dossier Caf.\n"
         "Si vous n'êtes pas à l'origine de ce changement, contactez votre Caf.");
   const auto granted_conj =
       notices::delegation_granted_sms("+33700000002", reader::conjoint, "Audrey DESLOT", on);
@@ -602,7 +602,7 @@ TEST_CASE("R7 the délégation notices tell each person, in French, who may mana
                                "- déclarer des changements\n"
                                "- demander une prestation"));
   }
-  CHECK(contains(mail_alloc.text, "« Gérer Mon Compte »"));
+  CHECK(contains(mail_alloc.text, "«\u00a0Gérer Mon Compte\u00a0»"));
   const auto end_alloc =
       notices::delegation_revoked_email("a@test.fr", reader::allocataire, "Zohra TADJ", on);
   const auto end_conj =
