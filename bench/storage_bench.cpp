@@ -25,11 +25,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "calp/audit.hpp"
+#include "calp/audit_writer.hpp"
+#include "calp/storage/sqlite.hpp"
 #include "calp/storage_authorizer.hpp"
 #include "household_generator.hpp"
 
@@ -46,12 +50,17 @@ struct options {
   std::uint64_t seed = 20260101;
   bool skip_import = false;
   bool authorize = false;  // also time calp::storage_authorizer (issue 6: audit on)
+  bool direct_audit = true;        // with --authorize: also one commit per audited decision
+  std::uint64_t audit_delay_ms = 20;   // audit_writer_options::max_delay
+  std::uint64_t audit_batch = 1000;    // audit_writer_options::max_batch
+  std::optional<std::int64_t> mmap_bytes;  // sqlite_options::mmap_bytes, else the default
 };
 
 int usage(const char* argv0, int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: %s [--db LOCATION] [--households N] [--decisions N] [--threads N]\n"
                "          [--batch N] [--seed N] [--skip-import] [--authorize]\n"
+               "          [--no-direct-audit] [--audit-delay MS] [--audit-batch N] [--mmap BYTES]\n"
                "  --db           SQLite path or postgresql:// URI (default storage_bench.sqlite)\n"
                "  --households   households generated and imported (default 1000000)\n"
                "  --decisions    decisions per thread in each timed loop (default 1000000)\n"
@@ -60,7 +69,12 @@ int usage(const char* argv0, int status) {
                "  --seed         generator seed (default 20260101)\n"
                "  --skip-import  reuse a database imported earlier with the same options\n"
                "  --authorize    also time storage_authorizer: online (5 of 8 actions audited)\n"
-               "                 and front desk (every decision audited)\n",
+               "                 and front desk (every decision audited), one commit per\n"
+               "                 audited decision, then through an audit_writer\n"
+               "  --no-direct-audit  skip the one-commit-per-decision rows (slow: disk syncs)\n"
+               "  --audit-delay  the audit_writer's max_delay in ms (default 20)\n"
+               "  --audit-batch  the audit_writer's max_batch (default 1000)\n"
+               "  --mmap         a SQLite file's mmap_bytes (default: sqlite_options')\n",
                argv0);
   return status;
 }
@@ -76,6 +90,10 @@ bool parse_options(int argc, char** argv, options& opt) {
       opt.skip_import = true;
       continue;
     }
+    if (arg == "--no-direct-audit") {
+      opt.direct_audit = false;
+      continue;
+    }
     if (i + 1 >= argc) return false;
     const char* value = argv[++i];
     char* end = nullptr;
@@ -87,6 +105,9 @@ bool parse_options(int argc, char** argv, options& opt) {
     else if (arg == "--threads" && numeric && number > 0 && number <= 64) opt.threads = static_cast<unsigned>(number);
     else if (arg == "--batch" && numeric && number > 0) opt.batch = number;
     else if (arg == "--seed" && numeric) opt.seed = number;
+    else if (arg == "--audit-delay" && numeric && number <= 60'000) opt.audit_delay_ms = number;
+    else if (arg == "--audit-batch" && numeric && number > 0) opt.audit_batch = number;
+    else if (arg == "--mmap" && numeric && number < (std::uint64_t{1} << 40)) opt.mmap_bytes = static_cast<std::int64_t>(number);
     else return false;
   }
   return true;
@@ -224,7 +245,8 @@ sample_set decide_loop(calp::storage& db, const std::vector<std::uint8_t>& count
 
 void measure(calp::storage& db, const std::vector<std::uint8_t>& counts, const options& opt,
              bool by_person, calp::storage_authorizer* authorizer = nullptr,
-             calp::channel channel = calp::channel::online) {
+             calp::channel channel = calp::channel::online, const char* label = nullptr,
+             calp::audit_writer* writer = nullptr) {
   std::vector<sample_set> results(opt.threads);
   std::vector<std::thread> workers;
   const auto start = std::chrono::steady_clock::now();
@@ -235,6 +257,8 @@ void measure(calp::storage& db, const std::vector<std::uint8_t>& counts, const o
     });
   }
   for (auto& w : workers) w.join();
+  // Decisions audited through a writer count once their events are committed.
+  if (writer != nullptr && !writer->flush()) std::printf("AUDIT WRITER FAILED\n");
   const double elapsed = seconds_since(start);
 
   std::vector<std::uint32_t> all;
@@ -252,10 +276,9 @@ void measure(calp::storage& db, const std::vector<std::uint8_t>& counts, const o
   const double rate = static_cast<double>(all.size()) / elapsed;
   std::printf("decide %s, %u thread%s: %.0f decisions/s; latency p50 %.1f us, p99 %.1f us, "
               "p99.9 %.1f us, max %.1f us; %.1f %% allowed%s\n",
-              authorizer != nullptr
-                  ? (channel == calp::channel::online ? "storage_authorizer, online (audit on)"
-                                                      : "storage_authorizer, front desk (audit on)")
-                  : by_person ? "by person (find_households_of)" : "by dossier (find_household)",
+              label != nullptr ? label
+              : by_person      ? "by person (find_households_of)"
+                               : "by dossier (find_household)",
               opt.threads, opt.threads == 1 ? "" : "s", rate, pct(0.5), pct(0.99), pct(0.999),
               static_cast<double>(all.back()) / 1000.0,
               100.0 * static_cast<double>(allowed) / static_cast<double>(all.size()),
@@ -277,7 +300,15 @@ int main(int argc, char** argv) {
               calp::redacted_location(opt.db).c_str(), static_cast<unsigned long long>(opt.households),
               static_cast<unsigned long long>(opt.decisions), opt.threads);
   try {
-    const auto db = calp::open_storage(opt.db, calp::open_mode::create_if_missing);
+    // The authorizer's rows write the trail as production would: chained.
+    const auto key = std::make_shared<const calp::audit_key>(calp::audit_key::generate());
+    std::unique_ptr<calp::storage> db;
+    if (opt.mmap_bytes) {
+      db = std::make_unique<calp::sqlite_storage>(
+          calp::sqlite_options{.path = opt.db, .mmap_bytes = *opt.mmap_bytes, .audit_key = key});
+    } else {
+      db = calp::open_storage(opt.db, calp::open_mode::create_if_missing, key);
+    }
     const auto counts = opt.skip_import ? regenerate_counts(opt) : import_households(*db, opt);
     if (struct stat st{}; stat(opt.db.c_str(), &st) == 0) {
       std::printf("database file: %.1f MiB (%.0f bytes per household)\n",
@@ -287,9 +318,36 @@ int main(int argc, char** argv) {
     measure(*db, counts, opt, false);
     measure(*db, counts, opt, true);
     if (opt.authorize) {
-      calp::storage_authorizer authorizer(*db);
-      measure(*db, counts, opt, false, &authorizer, calp::channel::online);
-      measure(*db, counts, opt, false, &authorizer, calp::channel::front_desk);
+      // Earlier runs chained their events with other keys: they go, so that the verify
+      // below reads this run's trail (anchored by the purge's own event).
+      const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+      if (!calp::purge_audit_trail(*db, now, "storage_bench", now)) std::printf("PURGE FAILED\n");
+      calp::storage_authorizer direct(*db);
+      if (opt.direct_audit) measure(*db, counts, opt, false, &direct, calp::channel::online,
+              "storage_authorizer, online, 5 of 8 audited, one commit each");
+      if (opt.direct_audit) measure(*db, counts, opt, false, &direct, calp::channel::front_desk,
+              "storage_authorizer, front desk, all audited, one commit each");
+      calp::audit_writer writer(
+          *db, {.max_batch = opt.audit_batch,
+                .max_delay = std::chrono::milliseconds(static_cast<std::int64_t>(opt.audit_delay_ms))});
+      calp::storage_authorizer grouped(*db, writer);
+      measure(*db, counts, opt, false, &grouped, calp::channel::online,
+              "storage_authorizer + audit_writer, online, 5 of 8 audited", &writer);
+      measure(*db, counts, opt, false, &grouped, calp::channel::front_desk,
+              "storage_authorizer + audit_writer, front desk, all audited", &writer);
+      const auto stats = writer.stats();
+      std::printf("audit_writer: %llu events in %llu commits (%.0f per commit), %llu failed\n",
+                  static_cast<unsigned long long>(stats.committed),
+                  static_cast<unsigned long long>(stats.commits),
+                  stats.commits ? static_cast<double>(stats.committed) / static_cast<double>(stats.commits) : 0.0,
+                  static_cast<unsigned long long>(stats.failures));
+      // The whole trail, as `calp audit verify` reads it.
+      const auto start = std::chrono::steady_clock::now();
+      const auto v = calp::verify_audit_trail(*db, *key);
+      std::printf("verify_audit_trail: %llu events in %.2f s (%.0f events/s), %s%s\n",
+                  static_cast<unsigned long long>(v.events), seconds_since(start),
+                  static_cast<double>(v.events) / seconds_since(start),
+                  v.intact ? "intact" : "not intact: ", v.intact ? "" : v.problem.c_str());
     }
   } catch (const calp::storage_error& e) {
     std::fprintf(stderr, "storage error: %s\n", e.what());

@@ -40,8 +40,7 @@ result<void> audit_writer::submit(audit_event e) {
                 fmt::format("{} audit events are waiting for the storage, which refuses them: {}",
                             pending_.size(), last_failure_));
   }
-  if (pending_.empty()) oldest_at_ = std::chrono::steady_clock::now();
-  pending_.push_back(std::move(e));
+  pending_.push_back({std::move(e), std::chrono::steady_clock::now()});
   ++submitted_;
   // The writer sleeps until the first event (to start the delay) or a full batch.
   const bool wake = pending_.size() == 1 || pending_.size() == options_.max_batch;
@@ -77,7 +76,7 @@ void audit_writer::run() {
     if (pending_.empty()) return;  // stopping, nothing left
     // A batch waits to fill up, at most `max_delay` after its oldest event, unless
     // someone is waiting for it.
-    work_.wait_until(lock, oldest_at_ + options_.max_delay, [&] {
+    work_.wait_until(lock, pending_.front().since + options_.max_delay, [&] {
       return stopping_ || flushes_waiting_ > 0 || pending_.size() >= options_.max_batch;
     });
     if (commit_front(lock, std::min(pending_.size(), options_.max_batch))) continue;
@@ -95,7 +94,7 @@ void audit_writer::run() {
 
 bool audit_writer::commit_front(std::unique_lock<std::mutex>& lock, std::size_t n) {
   write_batch batch;
-  for (std::size_t i = 0; i < n; ++i) batch.append(pending_[i]);
+  for (std::size_t i = 0; i < n; ++i) batch.append(pending_[i].event);
   lock.unlock();
   std::string failure;
   try {
@@ -109,7 +108,6 @@ bool audit_writer::commit_front(std::unique_lock<std::mutex>& lock, std::size_t 
   lock.lock();
   const bool ok = failure.empty();
   if (ok) {
-    // `oldest_at_` stays: the events left are younger, so they are never late.
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
     stats_.committed += n;
     ++stats_.commits;

@@ -14,6 +14,10 @@
 /// (one commit per audited decision, before the answer), or call `flush()` before
 /// acting on an answer that must be on record.
 ///
+/// On SQLite, each commit makes the other connections drop their memory map of the file
+/// (`sqlite_options::mmap_bytes`): with frequent commits, turn mapping off, or commit
+/// less often (a larger `max_delay` and `max_batch`). bench/RESULTS.md has the figures.
+///
 /// Never fail open: when the storage refuses commits, events wait and are retried; once
 /// `max_pending` are waiting, `submit` refuses, and the authorizer then gives no answer.
 ///
@@ -88,8 +92,11 @@ class audit_writer {
   mutable std::mutex mutex_;
   std::condition_variable work_;  // the writer waits for events, a flush or the end
   std::condition_variable done_;  // flushes wait for commits
-  std::deque<audit_event> pending_;
-  std::chrono::steady_clock::time_point oldest_at_{};
+  struct queued {
+    audit_event event;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::deque<queued> pending_;
   std::uint64_t submitted_ = 0;
   audit_writer_stats stats_;
   std::size_t flushes_waiting_ = 0;

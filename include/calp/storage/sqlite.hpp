@@ -51,6 +51,13 @@ struct sqlite_options {
   /// Bytes of the file each connection maps in memory for reading (`PRAGMA
   /// mmap_size`): reads of a mapped page make no system call, which is what keeps
   /// `find_household` in a few microseconds on a large file. 0 turns mapping off.
+  ///
+  /// Mapping pays only while the file rarely changes: after any commit (by any
+  /// connection, in any process) SQLite unmaps the whole file in every other connection
+  /// on its next read, and the pages fault in again. A host that commits many times a
+  /// second while it decides (logins, an `audit_writer` flushing every 20 ms) measured
+  /// 7 times slower decisions with mapping than without (bench/RESULTS.md, issue 6):
+  /// set 0 there.
   std::int64_t mmap_bytes = std::int64_t{1} << 30;
   /// Page cache of each connection, in KiB (`PRAGMA cache_size=-N`).
   std::int64_t cache_kib = 16 * 1024;

@@ -542,16 +542,17 @@ class batch_writer {
     audit_event e = op.event;
     e.seq = last.seq + 1;
     if (key_ != nullptr) e.link = audit_link(*key_, last.link, e);
-    for (sql id : {sql::audit_insert, sql::audit_tail_upsert}) {
-      query q(c_, id);
-      q.bind(1, to_sql(e.seq)).bind(2, std::int64_t{e.at.time_since_epoch().count()});
-      q.bind(3, e.kind).bind(4, e.actor).bind(5, e.subject).bind(6, e.dossier);
-      q.bind(7, e.outcome).bind(8, e.detail).bind(9, e.link);
-      q.run();
-    }
-    last = {e.seq, std::move(e.link)};
+    write_event(sql::audit_insert, e);
+    last = {e.seq, e.link};
     receipt_.audit_seqs.push_back(last.seq);
+    // The stored tail is written once, by `finish`, however many events the batch appends.
+    last_appended_ = std::move(e);
     return std::nullopt;
+  }
+
+  // The writes left for the end of the batch.
+  void finish() {
+    if (last_appended_) write_event(sql::audit_tail_upsert, *last_appended_);
   }
 
   std::optional<error> apply(std::size_t, const write_batch::purge_audit_op& op) {
@@ -654,6 +655,14 @@ class batch_writer {
     return std::nullopt;
   }
 
+  void write_event(sql id, const audit_event& e) {
+    query q(c_, id);
+    q.bind(1, to_sql(e.seq)).bind(2, std::int64_t{e.at.time_since_epoch().count()});
+    q.bind(3, e.kind).bind(4, e.actor).bind(5, e.subject).bind(6, e.dossier);
+    q.bind(7, e.outcome).bind(8, e.detail).bind(9, e.link);
+    q.run();
+  }
+
   // The trail's last event as this batch leaves it: read once, then followed.
   struct tail {
     std::uint64_t seq = 0;
@@ -672,6 +681,7 @@ class batch_writer {
   const audit_key* key_;
   commit_receipt receipt_;
   std::optional<tail> audit_tail_;
+  std::optional<audit_event> last_appended_;
   std::vector<std::pair<std::size_t, const account_record*>> accounts_;
   std::vector<std::pair<std::size_t, const household*>> households_;
 };
@@ -690,6 +700,7 @@ result<commit_receipt> apply_batch(connection& c, const write_batch& batch, cons
     if (problem) return unexpected<error>{std::move(*problem)};
   }
   if (auto problem = writer.check_shared_emails()) return unexpected<error>{std::move(*problem)};
+  writer.finish();
   return writer.take_receipt();
 }
 

@@ -5,12 +5,14 @@
 #include <calp/storage/memory.hpp>
 #include <calp/testing/storage_conformance.hpp>
 #include <memory>
+#include <utility>
 
 namespace {
 
 class counting_storage final : public calp::storage_wrapper {
  public:
-  counting_storage() : calp::storage_wrapper(inner_) {}
+  explicit counting_storage(std::shared_ptr<const calp::audit_key> key = nullptr)
+      : calp::storage_wrapper(inner_), inner_(std::move(key)) {}
   calp::result<calp::commit_receipt> commit(const calp::write_batch& batch) override {
     ++commits_;
     return storage_wrapper::commit(batch);
@@ -23,6 +25,9 @@ class counting_storage final : public calp::storage_wrapper {
 
 struct host_storage_factory {
   static std::unique_ptr<calp::storage> make() { return std::make_unique<counting_storage>(); }
+  static std::unique_ptr<calp::storage> make_chained(std::shared_ptr<const calp::audit_key> key) {
+    return std::make_unique<counting_storage>(std::move(key));
+  }
 };
 
 }  // namespace
