@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev doctest-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libsodium-dev libutf8proc-dev
+  pybind11-dev python3-dev python3-pytest python3-setuptools python3-wheel python3-pip
 )
 
 missing=()

@@ -1,0 +1,53 @@
+"""`pip install --no-build-isolation ./bindings/python` works offline: installs calp into a
+fresh target folder, then imports it from there in a clean interpreter and decides one
+case. Run by ctest ("python: pip install"); prints how long the install took.
+
+usage: install_check.py SOURCE_ROOT WORK_DIR
+
+WORK_DIR/cmake is the CMake build folder the install reuses from one run to the next (and
+ccache across checkouts), so only the first run compiles the library.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHECK = """
+import datetime, pathlib, sys, calp
+assert pathlib.Path(calp.__file__).parent == pathlib.Path(sys.argv[1]) / "calp", calp.__file__
+here = pathlib.Path(calp.__file__).parent
+assert (here / "py.typed").exists() and (here / "_core.pyi").exists()
+h = calp.Household.from_dict({"dossier": "1234567", "members": [
+    {"id": "p1", "role": "allocataire", "birth_date": "1985-03-02"},
+    {"id": "p2", "role": "conjoint", "birth_date": "1987-11-20"}]})
+d = calp.decide(h, "p2", "dossier.read", datetime.date(2026, 11, 28))
+assert not d.allowed and d.reason == "conjoint_without_delegation", d
+print("installed calp", calp.__version__, "decides:", d.reason)
+"""
+
+
+def main() -> int:
+    source_root, work_dir = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    target = work_dir / "target"
+    shutil.rmtree(target, ignore_errors=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CALP_PYTHON_BUILD_DIR=str(work_dir / "cmake"))
+    env.pop("PYTHONPATH", None)
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index",
+                    "--disable-pip-version-check", "--target", str(target), str(source_root / "bindings" / "python")],
+                   check=True, env=env)
+    print(f"pip install took {time.monotonic() - started:.1f} s")
+    # -S: no site-packages, so only the installed copy can be imported.
+    subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); exec({CHECK!r})",
+                    str(target)], check=True, env=env, cwd=work_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
