@@ -178,6 +178,9 @@ class household_service {
                                              date last_day);
 
  private:
+  household_change change_delegation(const person_id& by, const dossier_number& dossier,
+                                     bool grant);
+
   storage* store_;
   notifier* notify_;
   calp::clock* clock_;

@@ -160,45 +160,20 @@ void detail::inform_delegation(storage& store, notifier& notify, delegation_chan
   }
 }
 
-
 household_change household_service::grant_delegation(const person_id& by,
                                                      const dossier_number& dossier) {
-  const timestamp now = clock_->now();
-  const date today = detail::day_of(now);
-  std::optional<person_id> conjoint;
-  auto done = run(*store_, "a délégation", [&]() -> plan {
-    plan p;
-    const auto h = store_->find_household(dossier);
-    if (!h) return {answer(household_outcome::unknown), {}};
-    auto refusal = delegation_refusal(h->value, by, today);
-    if (!refusal && applies_to_conjoint(h->value, today)) refusal = household_outcome::already_granted;
-    if (refusal) {
-      if (*refusal != household_outcome::unknown) {
-        p.batch.append(event(now, "delegation.refused", std::string(by.str()),
-                             std::string(by.str()), dossier, std::string(to_string(*refusal)),
-                             json{{"asked", "grant"}}.dump()));
-      }
-      p.change = answer(*refusal);
-      return p;
-    }
-    const person_id to = h->value.conjoint()->id;
-    auto next = rebuild(h->value, members_of(h->value), delegation{to, today, std::nullopt});
-    if (!next) return {invalid(next.error()), {}};
-    p.batch.put(std::move(*next), h->version);
-    p.batch.append(event(now, "delegation.granted", std::string(by.str()), std::string(to.str()),
-                         dossier, "ok", json{{"from", format_date(today)}}.dump()));
-    p.change = answer(household_outcome::done);
-    conjoint = to;
-    return p;
-  });
-  if (done.outcome == household_outcome::done && conjoint) {
-    detail::inform_delegation(*store_, *notify_, detail::delegation_change::granted, by, *conjoint, today);
-  }
-  return done;
+  return change_delegation(by, dossier, true);
 }
 
 household_change household_service::revoke_delegation(const person_id& by,
                                                       const dossier_number& dossier) {
+  return change_delegation(by, dossier, false);
+}
+
+// Grant and revocation differ only in what must already be there, the délégation they
+// leave, and the words of their event and notice.
+household_change household_service::change_delegation(const person_id& by,
+                                                      const dossier_number& dossier, bool grant) {
   const timestamp now = clock_->now();
   const date today = detail::day_of(now);
   std::optional<person_id> conjoint;
@@ -207,30 +182,37 @@ household_change household_service::revoke_delegation(const person_id& by,
     const auto h = store_->find_household(dossier);
     if (!h) return {answer(household_outcome::unknown), {}};
     auto refusal = delegation_refusal(h->value, by, today);
-    if (!refusal && !applies_to_conjoint(h->value, today)) refusal = household_outcome::no_delegation;
+    if (!refusal && applies_to_conjoint(h->value, today) == grant) {
+      refusal = grant ? household_outcome::already_granted : household_outcome::no_delegation;
+    }
     if (refusal) {
       if (*refusal != household_outcome::unknown) {
         p.batch.append(event(now, "delegation.refused", std::string(by.str()),
                              std::string(by.str()), dossier, std::string(to_string(*refusal)),
-                             json{{"asked", "revoke"}}.dump()));
+                             json{{"asked", grant ? "grant" : "revoke"}}.dump()));
       }
       p.change = answer(*refusal);
       return p;
     }
-    delegation ended = *h->value.delegation();
-    ended.revoked = today;
-    const person_id to = ended.to;
-    auto next = rebuild(h->value, members_of(h->value), std::move(ended));
+    delegation next_delegation = grant ? delegation{h->value.conjoint()->id, today, std::nullopt}
+                                       : *h->value.delegation();
+    if (!grant) next_delegation.revoked = today;
+    const person_id to = next_delegation.to;
+    auto next = rebuild(h->value, members_of(h->value), std::move(next_delegation));
     if (!next) return {invalid(next.error()), {}};
     p.batch.put(std::move(*next), h->version);
-    p.batch.append(event(now, "delegation.revoked", std::string(by.str()), std::string(to.str()),
-                         dossier, "ok", json{{"on", format_date(today)}}.dump()));
+    p.batch.append(event(now, grant ? "delegation.granted" : "delegation.revoked",
+                         std::string(by.str()), std::string(to.str()), dossier, "ok",
+                         json{{grant ? "from" : "on", format_date(today)}}.dump()));
     p.change = answer(household_outcome::done);
     conjoint = to;
     return p;
   });
   if (done.outcome == household_outcome::done && conjoint) {
-    detail::inform_delegation(*store_, *notify_, detail::delegation_change::revoked, by, *conjoint, today);
+    detail::inform_delegation(*store_, *notify_,
+                              grant ? detail::delegation_change::granted
+                                    : detail::delegation_change::revoked,
+                              by, *conjoint, today);
   }
   return done;
 }
