@@ -47,17 +47,13 @@ struct plan {
   write_batch batch;
 };
 
-audit_event event(timestamp now, std::string kind, std::string actor, std::string subject,
-                  const dossier_number& dossier, std::string outcome, std::string detail = {}) {
-  audit_event e;
-  e.at = now;
-  e.kind = std::move(kind);
-  e.actor = std::move(actor);
-  e.subject = std::move(subject);
-  e.dossier = std::string(dossier.str());
-  e.outcome = std::move(outcome);
-  e.detail = std::move(detail);
-  return e;
+// The event of a household change: always about one dossier.
+audit_event household_event(timestamp now, std::string kind, std::string actor,
+                             std::string subject, const dossier_number& dossier,
+                             std::string outcome, std::string detail = {}) {
+  return detail::make_event(now, {std::move(kind), std::move(actor), std::move(subject),
+                                  std::move(outcome), std::move(detail),
+                                  std::string(dossier.str())});
 }
 
 // The household rebuilt with other members or another délégation, every invariant
@@ -187,7 +183,7 @@ household_change household_service::change_delegation(const person_id& by,
     }
     if (refusal) {
       if (*refusal != household_outcome::unknown) {
-        p.batch.append(event(now, "delegation.refused", std::string(by.str()),
+        p.batch.append(household_event(now, "delegation.refused", std::string(by.str()),
                              std::string(by.str()), dossier, std::string(to_string(*refusal)),
                              json{{"asked", grant ? "grant" : "revoke"}}.dump()));
       }
@@ -201,7 +197,7 @@ household_change household_service::change_delegation(const person_id& by,
     auto next = rebuild(h->value, members_of(h->value), std::move(next_delegation));
     if (!next) return {invalid(next.error()), {}};
     p.batch.put(std::move(*next), h->version);
-    p.batch.append(event(now, grant ? "delegation.granted" : "delegation.revoked",
+    p.batch.append(household_event(now, grant ? "delegation.granted" : "delegation.revoked",
                          std::string(by.str()), std::string(to.str()), dossier, "ok",
                          json{{grant ? "from" : "on", format_date(today)}}.dump()));
     p.change = answer(household_outcome::done);
@@ -284,7 +280,7 @@ household_change household_service::declare_separation(const person_id& by,
     auto next = rebuild(h->value, std::move(members), std::move(d));
     if (!next) return {invalid(next.error()), {}};
     p.batch.put(std::move(*next), h->version);
-    p.batch.append(event(now, "household.separation", std::string(by.str()),
+    p.batch.append(household_event(now, "household.separation", std::string(by.str()),
                          std::string(leaving.str()), dossier, "ok",
                          json{{"on", format_date(on)}, {"delegation_ended", ended}}.dump()));
     p.change = answer(household_outcome::done);
@@ -317,7 +313,7 @@ household_change household_service::add_conjoint(std::string_view agent,
     auto next = rebuild(h->value, std::move(members), std::nullopt);
     if (!next) return {invalid(next.error()), {}};
     p.batch.put(std::move(*next), h->version);
-    p.batch.append(event(now, "household.conjoint_joined", *actor, std::string(newcomer.id.str()),
+    p.batch.append(household_event(now, "household.conjoint_joined", *actor, std::string(newcomer.id.str()),
                          dossier, "ok"));
     p.change = answer(household_outcome::done);
     return p;
@@ -351,7 +347,7 @@ household_change household_service::record_benefit(std::string_view agent,
     p.batch.put(std::move(*next), h->version);
     json detail{{"code", b.code}, {"from", format_date(b.from)}};
     if (b.until) detail["until"] = format_date(*b.until);
-    p.batch.append(event(now, "household.benefit_started", *actor, std::string(person.str()),
+    p.batch.append(household_event(now, "household.benefit_started", *actor, std::string(person.str()),
                          dossier, "ok", detail.dump()));
     p.change = answer(household_outcome::done);
     return p;
@@ -387,7 +383,7 @@ household_change household_service::end_benefit(std::string_view agent,
     auto next = rebuild(h->value, std::move(members), h->value.delegation());
     if (!next) return {invalid(next.error()), {}};
     p.batch.put(std::move(*next), h->version);
-    p.batch.append(event(now, "household.benefit_ended", *actor, std::string(person.str()),
+    p.batch.append(household_event(now, "household.benefit_ended", *actor, std::string(person.str()),
                          dossier, "ok",
                          json{{"code", code}, {"until", format_date(last_day)}}.dump()));
     p.change = answer(household_outcome::done);

@@ -62,7 +62,7 @@ first_connection_step account_service::impl::finish_step(write_batch& batch, con
   if (step == first_connection_step::done) {
     if (next.state != account_state::active) {
       next.state = account_state::active;
-      batch.append(event(now, {"first_connection.completed", ctx.who, ctx.who, "ok", {}}));
+      batch.append(detail::make_event(now, {"first_connection.completed", ctx.who, ctx.who, "ok", {}}));
     }
     if (ctx.session.value.kind != session_kind::full) {
       session_record full = ctx.session.value;
@@ -91,7 +91,7 @@ step_result account_service::accept_terms(const secret& token, std::string_view 
     next.terms_version = std::string(version);
     next.terms_accepted_at = now;
     write_batch batch;
-    batch.append(s.event(now, {"terms.accepted", ctx->who, ctx->who, "ok",
+    batch.append(detail::make_event(now, {"terms.accepted", ctx->who, ctx->who, "ok",
                                json{{"version", version}}.dump()}));
     const auto step = s.finish_step(batch, *ctx, std::move(next), now);
     if (s.try_commit(batch)) return answer(step_outcome::done, step);
@@ -150,7 +150,7 @@ step_result account_service::create_password(const secret& token, secret passwor
     next.legacy_password_hash.clear();
     next.password_changed_at = now;
     write_batch batch;
-    batch.append(s.event(now, {"password.created", ctx->who, ctx->who, "ok", {}}));
+    batch.append(detail::make_event(now, {"password.created", ctx->who, ctx->who, "ok", {}}));
     const auto step = s.finish_step(batch, *ctx, std::move(next), now);
     if (s.try_commit(batch)) {
       auto r = answer(step_outcome::done, step);
@@ -235,7 +235,7 @@ step_result account_service::impl::send_code(const secret& token, std::optional<
     if (!(next == ctx->account.value)) batch.put(next, ctx->account.version);
     batch.put(std::move(issued->record), current ? current->version : 0);
     batch.put(*counted, day_count ? day_count->version : 0);
-    batch.append(event(now, {"contact.code_sent", ctx->who, ctx->who, "ok",
+    batch.append(detail::make_event(now, {"contact.code_sent", ctx->who, ctx->who, "ok",
                              json{{"contact", masked_point}}.dump()}));
     auto committed = store.commit(batch);
     if (!committed) {
@@ -311,13 +311,13 @@ step_result account_service::confirm_contact(const secret& token, std::string_vi
       // Erased rather than kept consumed: a later proof of the same point starts afresh,
       // and a racing second acceptance finds nothing (the erase names the version read).
       batch.erase_challenge(challenge->value.key, challenge->version);
-      batch.append(s.event(now, {"contact.verified", ctx->who, ctx->who, "ok",
+      batch.append(detail::make_event(now, {"contact.verified", ctx->who, ctx->who, "ok",
                                  json{{"contact", masked_point}}.dump()}));
       step = s.finish_step(batch, *ctx, std::move(next), now);
     } else {
       if (check.changed) batch.put(check.next, challenge->version);
       if (check.outcome != code_outcome::malformed) {
-        batch.append(s.event(now, {"contact.code_failed", ctx->who, ctx->who,
+        batch.append(detail::make_event(now, {"contact.code_failed", ctx->who, ctx->who,
                                    std::string(to_string(check.outcome)),
                                    json{{"contact", masked_point}}.dump()}));
       }
@@ -361,7 +361,7 @@ step_result account_service::answer_delegation_offer(const secret& token, bool g
         batch.put(std::move(*granted), couple->version);
         // Recorded as household_service records a grant, so the trail reads the same
         // whichever screen granted it.
-        batch.append(s.event(now, {"delegation.granted", ctx->who, std::string(conjoint.str()),
+        batch.append(detail::make_event(now, {"delegation.granted", ctx->who, std::string(conjoint.str()),
                                    "ok", json{{"from", format_date(today)}}.dump(),
                                    std::string(h.dossier().str())}));
         granted_now = true;
@@ -369,7 +369,7 @@ step_result account_service::answer_delegation_offer(const secret& token, bool g
     }
     account_record next = ctx->account.value;
     next.delegation_offer_accepted = grant;
-    batch.append(s.event(now, {"delegation_offer.answered", ctx->who, ctx->who,
+    batch.append(detail::make_event(now, {"delegation_offer.answered", ctx->who, ctx->who,
                                grant ? "accepted" : "declined", {},
                                std::string(h.dossier().str())}));
     const auto step = s.finish_step(batch, *ctx, std::move(next), now);

@@ -71,7 +71,7 @@ franceconnect_result account_service::complete_franceconnect(std::string_view st
       used.consumed = true;
       batch.put(std::move(used), attempt->version);
     }
-    batch.append(s.event(now, {"franceconnect.refused", who, who, std::move(reason), {}}));
+    batch.append(detail::make_event(now, {"franceconnect.refused", who, who, std::move(reason), {}}));
     // A conflict means another callback used the attempt at the same moment: the
     // refusal stands, recorded on its own.
     if (!s.try_commit(batch)) s.audit(now, {"franceconnect.refused", who, who, "state_used", {}});
@@ -166,8 +166,8 @@ franceconnect_result account_service::complete_franceconnect(std::string_view st
     batch.put(std::move(used), attempt->version);
     batch.put(next, acc ? acc->version : 0);
     batch.put(std::move(session), 0);
-    if (linking) batch.append(s.event(now, {"franceconnect.linked", who, who, "ok", {}}));
-    batch.append(s.event(now, {"franceconnect.login", who, who, "ok",
+    if (linking) batch.append(detail::make_event(now, {"franceconnect.linked", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"franceconnect.login", who, who, "ok",
                                json{{"acr", claims->acr}, {"next_step", to_string(step)}}.dump()}));
     auto committed = s.store.commit(batch);
     if (!committed) {
@@ -216,7 +216,7 @@ step_result account_service::unlink_franceconnect(const secret& token) {
     const std::string who(next.person.str());
     write_batch batch;
     batch.put(std::move(next), acc->version);
-    batch.append(s.event(now, {"franceconnect.unlinked", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"franceconnect.unlinked", who, who, "ok", {}}));
     if (s.try_commit(batch)) {
       r.outcome = step_outcome::done;
       return r;
@@ -257,7 +257,7 @@ step_result account_service::add_password(const secret& token, secret password,
     next.password_changed_at = now;
     write_batch batch;
     batch.put(std::move(next), acc->version);
-    batch.append(s.event(now, {"password.created", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"password.created", who, who, "ok", {}}));
     if (s.try_commit(batch)) {
       r.outcome = step_outcome::done;
       r.password = std::move(check);

@@ -135,7 +135,7 @@ registration_result account_service::register_primo_demandeur(const primo_declar
     batch.put(p, 0);
     batch.put(std::move(acc), 0);
     batch.put(std::move(session), 0);
-    batch.append(s.event(now, {"person.registered", who, who,
+    batch.append(detail::make_event(now, {"person.registered", who, who,
                                keyed_by_nir ? "nir" : "provisional_id",
                                json{{"nir_mismatches", mismatches}}.dump()}));
     auto committed = s.store.commit(batch);
@@ -235,7 +235,7 @@ result<void> account_service::certify_nir(const person_id& person, const nir& ce
     const std::string who(person.str());
     write_batch batch;
     batch.put(next, p->version);
-    batch.append(s.event(now, {"person.nir_certified", "agent:" + std::string(agent), who, "ok",
+    batch.append(detail::make_event(now, {"person.nir_certified", "agent:" + std::string(agent), who, "ok",
                                json{{"provisional_valid_until",
                                      format_timestamp(*next.provisional_valid_until)}}
                                    .dump()}));
@@ -278,7 +278,7 @@ account_service::civil_status_update account_service::update_civil_status(
     next.civil_status = civ;
     write_batch batch;
     batch.put(next, p->version);
-    batch.append(s.event(now, {"civil_status.updated", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"civil_status.updated", who, who, "ok", {}}));
     if (s.try_commit(batch)) return civil_status_update::done;
   }
   impl::too_many_conflicts("a civil status");

@@ -110,7 +110,7 @@ step_result account_service::change_password(const secret& token, secret current
     batch.put(next, acc->version);
     batch.erase_sessions_of(person);
     batch.put(std::move(fresh), 0);
-    batch.append(s.event(now, {"password.changed", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"password.changed", who, who, "ok", {}}));
     if (!s.try_commit(batch)) continue;
     s.notify_password_changed(next, now);
     auto r = answer(step_outcome::done);
@@ -154,7 +154,7 @@ recovery_outcome account_service::request_password_reset(std::string_view identi
     }
     write_batch batch;
     batch.put(std::move(issued->record), current ? current->version : 0);
-    batch.append(s.event(now, {"recovery.requested", who, who, "sent",
+    batch.append(detail::make_event(now, {"recovery.requested", who, who, "sent",
                                json{{"identifier", masked_id}, {"contact", masked(*point)}}.dump()}));
     if (!s.try_commit(batch)) continue;
     if (s.deliver_code(*point, issued->code, channel, true) == impl::code_delivery::not_delivered) {
@@ -198,7 +198,7 @@ step_result account_service::reset_password(std::string_view identifier, std::st
     if (check.outcome != code_outcome::accepted) {
       write_batch batch;
       if (check.changed) batch.put(check.next, challenge->version);
-      batch.append(s.event(now, {"recovery.code_failed", who, who,
+      batch.append(detail::make_event(now, {"recovery.code_failed", who, who,
                                  std::string(to_string(check.outcome)), {}}));
       if (!s.try_commit(batch)) continue;
       // No attempts_left: an unknown identifier could not report one.
@@ -223,7 +223,7 @@ step_result account_service::reset_password(std::string_view identifier, std::st
       cleared.blocked_until.reset();
       batch.put(std::move(cleared), t->version);
     }
-    batch.append(s.event(now, {"password.reset", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"password.reset", who, who, "ok", {}}));
     if (!s.try_commit(batch)) continue;
     password.wipe();
     confirmation.wipe();
@@ -266,7 +266,7 @@ recovery_outcome account_service::remind_provisional_id(
     const auto counted = impl::count_message(day_count, cap_key, s.config.max_reminders_per_day, now);
     write_batch batch;
     if (counted) batch.put(*counted, day_count ? day_count->version : 0);
-    batch.append(s.event(now, {"provisional_id.reminded", "", who, counted ? "sent" : "limit",
+    batch.append(detail::make_event(now, {"provisional_id.reminded", "", who, counted ? "sent" : "limit",
                                json{{"contact", masked(*match)}}.dump()}));
     matched = true;
     if (!s.try_commit(batch) || !counted) {

@@ -188,21 +188,9 @@ first_connection_step account_service::impl::step_of(const account_record& acc, 
   return first_connection_step::done;
 }
 
-audit_event account_service::impl::event(timestamp now, detail::audit_entry e) const {
-  audit_event ev;
-  ev.at = now;
-  ev.kind = std::move(e.kind);
-  ev.actor = std::move(e.actor);
-  ev.subject = std::move(e.subject);
-  ev.dossier = std::move(e.dossier);
-  ev.outcome = std::move(e.outcome);
-  ev.detail = std::move(e.detail);
-  return ev;
-}
-
 void account_service::impl::audit(timestamp now, detail::audit_entry e) {
   write_batch batch;
-  batch.append(event(now, std::move(e)));
+  batch.append(detail::make_event(now, std::move(e)));
   if (!try_commit(batch)) too_many_conflicts("an audit event");
 }
 
@@ -335,7 +323,7 @@ login_result account_service::impl::open_session(const person_id& person,
     }
     if (!(next == acc->value)) batch.put(next, acc->version);
     batch.put(std::move(session), 0);
-    batch.append(event(now, {"login.succeeded", std::string(person.str()),
+    batch.append(detail::make_event(now, {"login.succeeded", std::string(person.str()),
                              std::string(person.str()), "ok",
                              json{{"method", method}, {"next_step", to_string(step)}}.dump()}));
     if (!try_commit(batch)) continue;
@@ -501,7 +489,7 @@ void account_service::logout(const secret& token) {
     write_batch batch;
     batch.erase_session(found->value.token_hash, found->version);
     const std::string who(found->value.person.str());
-    batch.append(s.event(now, {"session.closed", who, who, "ok", {}}));
+    batch.append(detail::make_event(now, {"session.closed", who, who, "ok", {}}));
     if (s.try_commit(batch)) return;
   }
 }
@@ -577,7 +565,7 @@ result<activation_code> account_service::issue_activation_code(const person_id& 
       batch.put(detail::new_account(person, {}, now), 0);
     }
     batch.put(std::move(c), current ? current->version : 0);
-    batch.append(s.event(now, {"activation.issued", "agent:" + std::string(agent),
+    batch.append(detail::make_event(now, {"activation.issued", "agent:" + std::string(agent),
                                std::string(person.str()), "ok", {}}));
     if (!s.try_commit(batch)) continue;
     const std::string_view raw = code.view();

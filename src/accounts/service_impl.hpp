@@ -26,6 +26,19 @@ struct audit_entry {
   std::string dossier = {};
 };
 
+// The event, stamped `now`.
+inline audit_event make_event(timestamp now, audit_entry e) {
+  audit_event ev;
+  ev.at = now;
+  ev.kind = std::move(e.kind);
+  ev.actor = std::move(e.actor);
+  ev.subject = std::move(e.subject);
+  ev.dossier = std::move(e.dossier);
+  ev.outcome = std::move(e.outcome);
+  ev.detail = std::move(e.detail);
+  return ev;
+}
+
 // An account before its first connection, with every field set.
 inline account_record new_account(person_id person, std::string legacy_password_hash, timestamp now) {
   return account_record{std::move(person),        account_state::awaiting_first_connection,
@@ -82,7 +95,6 @@ struct account_service::impl {
                                                                         date today);
 
   // -- writes ---------------------------------------------------------------------------
-  [[nodiscard]] audit_event event(timestamp now, detail::audit_entry e) const;
   // Appends one event in a commit of its own (an event with nothing else to record).
   void audit(timestamp now, detail::audit_entry e);
   // Counts one attempt under the throttle `key` before a secret is checked
