@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -16,6 +17,7 @@
 #include <doctest/doctest.h>
 
 #include "calp/accounts.hpp"
+#include "calp/audit.hpp"
 #include "calp/notifiers.hpp"
 #include "calp/password_hasher.hpp"
 #include "calp/testing/manual_clock.hpp"
@@ -96,6 +98,19 @@ inline std::string wrong_code_for(const std::string& code) {
   return w;
 }
 
+// R19 "typed events": every event a test left in `store` is of a kind the catalogue
+// (`calp::audit_event_kinds`) lists. Run when a world ends, so every test checks it.
+inline void check_catalogued(calp::storage& store) {
+  if (std::uncaught_exceptions() != 0) return;
+  const auto kinds = calp::audit_event_kinds();
+  calp::audit_query q;
+  q.limit = 100000;
+  for (const auto& e : store.audit_events(q)) {
+    CHECK_MESSAGE(std::binary_search(kinds.begin(), kinds.end(), e.kind),
+                  "audit event kind `" << e.kind << "` is not in calp::audit_event_kinds()");
+  }
+}
+
 // A storage, a recording notifier, a manual clock at 2026-01-01T00:00:00Z and the
 // service over them, with the seed's household and accounts for p1 (allocataire), p2
 // (conjoint) and p3 (15 years old) imported.
@@ -116,6 +131,9 @@ struct world {
     REQUIRE(store->commit(calp::write_batch().put(
         person("p3", 3, "DESLOT", "Léa", day(2010, 6, 1)), 0)));
   }
+  ~world() { check_catalogued(*store); }
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
 
   std::string nir_of(int order) const { return std::string(test_nir(order).str()); }
 

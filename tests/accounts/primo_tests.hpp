@@ -125,6 +125,10 @@ struct primo_world {
   calp::testing::manual_clock clock{instant(0)};
   calp::account_service service;
 
+  ~primo_world() { calp_account_test::check_catalogued(*store); }
+  primo_world(const primo_world&) = delete;
+  primo_world& operator=(const primo_world&) = delete;
+
   explicit primo_world(calp::account_config config = fc_config())
       : service{*store, notes, clock, std::move(config), calp_account_test::test_key()} {
     REQUIRE(store->commit(calp::write_batch().put(calp_account_test::couple(), 0)));
