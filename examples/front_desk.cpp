@@ -2,11 +2,14 @@
 // action, allowed or not and the French reason to read out. The front desk gets exactly
 // the answer the person would get online, and every answer names the agent.
 //
-// usage: front_desk --agent ID [--at YYYY-MM-DD] [--db LOCATION] HOUSEHOLD.json [PERSON]
+// usage: front_desk --agent ID [--at YYYY-MM-DD] [--db LOCATION [--audit-key FILE]]
+//                   HOUSEHOLD.json [PERSON]
 // Without PERSON, every member of the household is shown in turn. With --db (a SQLite
 // path or a postgresql:// URI, as `calp --db` takes it), the household is stored there
 // if it is not yet, and every answer comes from the stored facts through
 // calp::storage_authorizer, which records each front-desk answer in the audit trail (R8).
+// With --audit-key (64 hex digits, `calp audit key`), the trail is chained with that key
+// and verified at the end (R19).
 
 #include <calp/calp.hpp>
 #include <calp/storage/open.hpp>
@@ -22,8 +25,8 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: front_desk --agent ID [--at YYYY-MM-DD] [--db LOCATION] HOUSEHOLD.json "
-               "[PERSON]\n";
+  std::cerr << "usage: front_desk --agent ID [--at YYYY-MM-DD] [--db LOCATION [--audit-key FILE]] "
+               "HOUSEHOLD.json [PERSON]\n";
   return 2;
 }
 
@@ -72,11 +75,13 @@ int main(int argc, char** argv) {
   std::string agent;
   std::string at_text;
   std::string db;
+  std::string key_file;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--agent" || arg == "--at" || arg == "--db") && i + 1 < argc) {
-      (arg == "--agent" ? agent : arg == "--at" ? at_text : db) = argv[++i];
+    if ((arg == "--agent" || arg == "--at" || arg == "--db" || arg == "--audit-key") &&
+        i + 1 < argc) {
+      (arg == "--agent" ? agent : arg == "--at" ? at_text : arg == "--db" ? db : key_file) = argv[++i];
     } else if (arg.rfind("--", 0) == 0) {
       return usage();
     } else {
@@ -84,6 +89,21 @@ int main(int argc, char** argv) {
     }
   }
   if (agent.empty() || positional.empty() || positional.size() > 2) return usage();
+  if (!key_file.empty() && db.empty()) return usage();
+
+  // The key is read once; the storage holds it for every event it appends.
+  std::shared_ptr<const calp::audit_key> key;
+  if (!key_file.empty()) {
+    std::ifstream in(key_file);
+    std::string hex;
+    std::getline(in, hex);
+    auto parsed = calp::audit_key::from_hex(hex);
+    if (!parsed) {
+      std::cerr << key_file << ": " << parsed.error().message << '\n';
+      return 2;
+    }
+    key = std::make_shared<const calp::audit_key>(std::move(*parsed));
+  }
 
   // A real host takes the date from its clock; the examples pin it to stay reproducible.
   const auto at = calp::parse_date(at_text.empty() ? "2026-11-28" : at_text);
@@ -107,7 +127,7 @@ int main(int argc, char** argv) {
   answers answer;
   if (!db.empty()) {
     try {
-      store = calp::open_storage(db, calp::open_mode::create_if_missing);
+      store = calp::open_storage(db, calp::open_mode::create_if_missing, key);
       if (!store->find_household(h->dossier())) {
         calp::write_batch batch;
         batch.put(*h, 0);
@@ -134,11 +154,17 @@ int main(int argc, char** argv) {
     for (const calp::member& m : h->members()) show(*h, m.id.str(), agent, *at, answer);
   }
   if (store) {
-    calp::audit_query mine;
-    mine.actor = "agent:" + agent;
-    mine.limit = 100000;
-    std::cout << "\nJournal d'audit\u00a0: " << store->audit_events(mine).size()
+    std::cout << "\nJournal d'audit\u00a0: "
+              << calp::audit_events_of_agent(*store, agent, 0, 100000).size()
               << " réponses de l'agent " << agent << " enregistrées.\n";
+  }
+  if (key) {
+    const calp::audit_verification v = calp::verify_audit_trail(*store, *key);
+    if (!v.intact) {
+      std::cout << "Journal d'audit altéré à l'évènement " << v.broken_at << ".\n";
+      return 1;
+    }
+    std::cout << "Journal d'audit intact\u00a0: " << v.events << " évènements chaînés.\n";
   }
   return 0;
 }
