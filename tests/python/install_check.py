@@ -2,10 +2,11 @@
 fresh target folder, then imports it from there in a clean interpreter and decides one
 case. Run by ctest ("python: pip install"); prints how long the install took.
 
-usage: install_check.py SOURCE_ROOT WORK_DIR
+usage: install_check.py SOURCE_ROOT BUILD_DIR TARGET_DIR
 
-WORK_DIR/cmake is the CMake build folder the install reuses from one run to the next (and
-ccache across checkouts), so only the first run compiles the library.
+BUILD_DIR is the CMake build folder the install reuses from one run to the next (and
+ccache across checkouts), so only the first run compiles the library; TARGET_DIR is
+emptied and installed into.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ print("installed calp", calp.__version__, "decides:", d.reason)
 
 
 def main() -> int:
-    source_root, work_dir = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
-    target = work_dir / "target"
+    source_root, build_dir, target = (Path(a).resolve() for a in sys.argv[1:4])
     shutil.rmtree(target, ignore_errors=True)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CALP_PYTHON_BUILD_DIR=str(work_dir / "cmake"))
+    target.mkdir(parents=True)
+    env = dict(os.environ, CALP_PYTHON_BUILD_DIR=str(build_dir))
     env.pop("PYTHONPATH", None)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index",
@@ -45,7 +45,7 @@ def main() -> int:
     print(f"pip install took {time.monotonic() - started:.1f} s")
     # -S: no site-packages, so only the installed copy can be imported.
     subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); exec({CHECK!r})",
-                    str(target)], check=True, env=env, cwd=work_dir)
+                    str(target)], check=True, env=env, cwd=target)
     return 0
 
 
