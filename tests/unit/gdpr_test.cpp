@@ -214,7 +214,7 @@ TEST_CASE("GDPR Art. 15 R19 more than one page of audit events: every one is exp
     for (int n = 0; n < 100; ++n) {
       calp::audit_event e;
       e.at = instant(1000 + round * 100 + n);
-      e.kind = "test.event";
+      e.kind = "decision";
       e.outcome = "ok";
       const int slot = round * 100 + n;
       if (slot < 1100) {
