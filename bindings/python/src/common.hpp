@@ -102,6 +102,7 @@ void bind_household(py::module_& m);
 void bind_decide(py::module_& m);
 void bind_storage(py::module_& m);
 void bind_services(py::module_& m);
+void bind_accounts(py::module_& m);
 
 }  // namespace calp::python
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "calp/version.hpp"
+#include "audit_handle.hpp"
 #include "common.hpp"
 
 PYBIND11_MODULE(_core, m) {
@@ -13,6 +14,10 @@ PYBIND11_MODULE(_core, m) {
   calp::python::bind_ids(m);
   calp::python::bind_household(m);
   calp::python::bind_decide(m);
+  calp::python::bind_audit_key(m);
   calp::python::bind_storage(m);
+  calp::python::bind_audit(m);
+  calp::python::bind_authorizer(m);
   calp::python::bind_services(m);
+  calp::python::bind_accounts(m);
 }

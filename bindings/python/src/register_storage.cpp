@@ -16,6 +16,7 @@
 #include "calp/storage/memory.hpp"
 #include "calp/storage/open.hpp"
 #include "calp/storage_authorizer.hpp"
+#include "audit_handle.hpp"
 #include "common.hpp"
 #include "policy_handle.hpp"
 #include "records.hpp"
@@ -44,11 +45,18 @@ struct py_storage_authorizer {
   std::shared_ptr<calp::storage> store;
   std::shared_ptr<const calp::policy> rules;
   std::shared_ptr<calp::clock> clock;
-  calp::storage_authorizer authorizer;
+  std::shared_ptr<audit_writer_handle> writer;  // null: one commit per audited decision
+  std::optional<calp::storage_authorizer> authorizer;
 
   py_storage_authorizer(std::shared_ptr<calp::storage> s, std::shared_ptr<const calp::policy> p,
-                        std::shared_ptr<calp::clock> c)
-      : store(std::move(s)), rules(std::move(p)), clock(std::move(c)), authorizer(*store, *rules, *clock) {}
+                        std::shared_ptr<calp::clock> c, std::shared_ptr<audit_writer_handle> w)
+      : store(std::move(s)), rules(std::move(p)), clock(std::move(c)), writer(std::move(w)) {
+    if (writer) {
+      authorizer.emplace(*store, writer->writer(), *rules, *clock);
+    } else {
+      authorizer.emplace(*store, *rules, *clock);
+    }
+  }
 };
 
 template <class T>
@@ -147,14 +155,20 @@ provisional id, an e-mail of the household, a FranceConnect subject already used
 
   py::class_<calp::memory_storage, calp::storage, std::shared_ptr<calp::memory_storage>>(
       m, "MemoryStorage", "A storage in this process's memory: for tests and examples; nothing survives it.")
-      .def(py::init<>());
+      .def(py::init([](const std::optional<audit_key_handle>& audit_key) {
+             return std::make_shared<calp::memory_storage>(key_of(audit_key));
+           }),
+           "audit_key"_a = py::none(),
+           "An empty storage; with ``audit_key`` (an AuditKey) every audit event it appends is chained.");
 
 #ifdef CALP_PYTHON_HAVE_SQLITE
   py::class_<calp::sqlite_storage, calp::storage, std::shared_ptr<calp::sqlite_storage>>(
       m, "SqliteStorage", "The embedded default storage: one SQLite file, shareable by several processes.")
-      .def(py::init([](const std::string& path, double busy_timeout, std::string_view durability) {
+      .def(py::init([](const std::string& path, double busy_timeout, std::string_view durability,
+                       const std::optional<audit_key_handle>& audit_key) {
              calp::sqlite_options options;
              options.path = path;
+             options.audit_key = key_of(audit_key);
              options.busy_timeout = milliseconds_from(busy_timeout, "busy_timeout");
              if (durability == "power_loss") {
                options.durability = calp::sqlite_durability::power_loss;
@@ -167,7 +181,9 @@ provisional id, an e-mail of the household, a FranceConnect subject already used
              return std::make_shared<calp::sqlite_storage>(std::move(options));
            }),
            "path"_a, py::kw_only(), "busy_timeout"_a = 5.0, "durability"_a = "power_loss",
+           "audit_key"_a = py::none(),
            R"(Opens the SQLite file ``path``, creating it (its folder must exist) or migrating it forward.
+``audit_key`` (an AuditKey): every audit event appended through this storage is chained.
 ``busy_timeout``: seconds a call waits for another writer. ``durability``: ``'power_loss'``
 (every commit synced) or ``'process_crash'``. Raises StorageError (``calp.storage.location``,
 ``.unavailable``, ``.corrupt``, ``.schema``), leaving the file as it was.)");
@@ -177,9 +193,10 @@ provisional id, an e-mail of the household, a FranceConnect subject already used
   py::class_<calp::postgres_storage, calp::storage, std::shared_ptr<calp::postgres_storage>>(
       m, "PostgresStorage", "The storage in a PostgreSQL schema, shared by several application servers.")
       .def(py::init([](const std::string& uri, std::size_t pool_size, const std::string& schema,
-                       double connect_timeout) {
+                       double connect_timeout, const std::optional<audit_key_handle>& audit_key) {
              calp::postgres_options options;
              options.uri = uri;
+             options.audit_key = key_of(audit_key);
              options.pool_size = pool_size;
              options.schema = schema;
              options.connect_timeout = milliseconds_from(connect_timeout, "connect_timeout");
@@ -187,7 +204,9 @@ provisional id, an e-mail of the household, a FranceConnect subject already used
              return std::make_shared<calp::postgres_storage>(std::move(options));
            }),
            "uri"_a, py::kw_only(), "pool_size"_a = 4, "schema"_a = "calp", "connect_timeout"_a = 10.0,
+           "audit_key"_a = py::none(),
            R"(Connects to ``uri`` (``postgresql://user@host:port/db``) and creates or migrates the schema.
+``audit_key`` (an AuditKey): every audit event appended through this storage is chained.
 Raises StorageError (``calp.storage.location``, ``.unavailable``, ``.schema``, ``.corrupt``,
 ``.failure``); messages never hold the password.)")
       .def_property_readonly("schema", &calp::postgres_storage::schema, "The schema name in use.");
@@ -195,18 +214,24 @@ Raises StorageError (``calp.storage.location``, ``.unavailable``, ``.schema``, `
 
   m.def(
       "open_storage",
-      [](std::string_view location, bool create) {
+      [](std::string_view location, bool create, const std::optional<audit_key_handle>& audit_key) {
+        auto key = key_of(audit_key);
         py::gil_scoped_release nogil;
         return std::shared_ptr<calp::storage>(calp::open_storage(
-            location, create ? calp::open_mode::create_if_missing : calp::open_mode::must_exist));
+            location, create ? calp::open_mode::create_if_missing : calp::open_mode::must_exist,
+            std::move(key)));
       },
-      "location"_a, py::kw_only(), "create"_a = false,
+      "location"_a, py::kw_only(), "create"_a = false, "audit_key"_a = py::none(),
       R"(Opens the storage ``location`` names: ``postgresql://…`` (PostgreSQL), ``:memory:`` (a new
 MemoryStorage), anything else a SQLite file, which must exist unless ``create``. Raises
-StorageError (``calp.storage.location``, ``.unavailable``, ``.corrupt``, ``.schema``).)");
+StorageError (``calp.storage.location``, ``.unavailable``, ``.corrupt``, ``.schema``).
+``audit_key`` (an AuditKey): the storage chains every audit event it appends.)");
   m.def(
       "redacted_location", [](std::string_view location) { return calp::redacted_location(location); },
       "location"_a, "``location`` fit for a log: a connection URI's password replaced by ``***``.");
+}
+
+void bind_authorizer(py::module_& m) {
 
   py::class_<calp::authorization>(m, "Authorization",
                                   "The answer of StorageAuthorizer: a decision, never an exception.")
@@ -231,16 +256,19 @@ StorageError (``calp.storage.location``, ``.unavailable``, ``.corrupt``, ``.sche
 household at each question (no cache), decides with the same engine as ``calp.decide``,
 and audits front-desk and dossier-level decisions.)")
       .def(py::init([](const py::object& store, const std::optional<policy_handle>& policy,
-                       const py::object& clock) {
+                       const py::object& clock, std::shared_ptr<audit_writer_handle> writer) {
              std::shared_ptr<calp::clock> clk = clock.is_none() ? std::make_shared<calp::system_clock>()
                                                                 : retain<calp::clock>(clock, "Clock");
              return std::make_unique<py_storage_authorizer>(
                  retain<calp::storage>(store, "Storage"),
-                 policy ? policy->rules : policy_handle::caf_default().rules, std::move(clk));
+                 policy ? policy->rules : policy_handle::caf_default().rules, std::move(clk), std::move(writer));
            }),
-           "storage"_a, "policy"_a = py::none(), "clock"_a = py::none(),
+           "storage"_a, "policy"_a = py::none(), "clock"_a = py::none(), py::kw_only(),
+           "writer"_a = py::none(),
            "Decides through ``storage`` under ``policy`` (default: the Caf's); ``clock`` (default: "
-           "SystemClock) stamps the audit events. Keeps all three alive.")
+           "SystemClock) stamps the audit events. With ``writer`` (an AuditWriter), audited decisions "
+           "are queued there and committed in groups (``audit_seq`` is then None; ``writer.flush()`` "
+           "makes them durable); without, each is committed before the answer. Keeps them all alive.")
       .def_static(
           "audited",
           [](std::string_view action, std::string_view channel) {
@@ -257,7 +285,7 @@ and audits front-desk and dossier-level decisions.)")
             calp::result<calp::authorization> answer = calp::fail(calp::errc::storage_invalid, "");
             {
               py::gil_scoped_release nogil;
-              answer = self.authorizer.authorize(person, *dossier, a, c, agent, at);
+              answer = self.authorizer->authorize(person, *dossier, a, c, agent, at);
             }
             return unwrap(std::move(answer));
           },
@@ -276,7 +304,7 @@ or the storage fails; UnknownAction, UnknownChannel.)")
             calp::result<calp::authorization> answer = calp::fail(calp::errc::storage_invalid, "");
             {
               py::gil_scoped_release nogil;
-              answer = self.authorizer.authorize_loaded(h, person, *dossier, a, c, agent, at);
+              answer = self.authorizer->authorize_loaded(h, person, *dossier, a, c, agent, at);
             }
             return unwrap(std::move(answer));
           },
