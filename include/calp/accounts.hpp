@@ -140,7 +140,8 @@ struct account_config {
   /// from libsodium's CSPRNG, never a counter (R3). Tests set it to force collisions.
   std::function<provisional_id()> provisional_id_source = {};
   /// FranceConnect (R18): the provider pinned, this service's client id. Empty issuer:
-  /// FranceConnect is off and its methods refuse every attempt.
+  /// FranceConnect is off: `begin_franceconnect` throws (a host bug) and
+  /// `complete_franceconnect` answers `disabled`.
   franceconnect_config franceconnect = {};
 };
 
@@ -458,6 +459,9 @@ class account_service {
 
   /// Starts a login: `state` and `nonce` for the authorization request, bound to a
   /// stored, expiring, single-use attempt. `acr` defaults to the configured minimum.
+  /// Throws `std::logic_error` when `account_config::franceconnect` has no issuer: a
+  /// host that offers the button without configuring the provider has a bug to fix,
+  /// not a person to answer (`complete_franceconnect` then answers `disabled`).
   [[nodiscard]] franceconnect_start begin_franceconnect(std::optional<eidas_level> acr = {});
 
   /// Ends a login with the `state` returned to the callback and the claims of the ID
