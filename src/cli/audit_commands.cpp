@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "calp/audit.hpp"
+#include "calp/clock.hpp"
 #include "calp/date.hpp"
 #include "calp/ids.hpp"
 #include "calp/time.hpp"
@@ -20,10 +21,6 @@ namespace calp::cli {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-timestamp now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
 
 std::shared_ptr<const audit_key> required_key(const arguments& args, std::string_view why) {
   auto key = audit_key_of(args);
@@ -118,7 +115,7 @@ int audit_purge(std::span<const std::string_view> raw, const streams& io) {
   // Without the key the purge's own event would break the chain it re-anchors.
   const auto db = open_storage(database_location(args), open_mode::must_exist,
                                required_key(args, "the purge's own event must be chained"));
-  const auto done = purge_audit_trail(*db, before, by, now());
+  const auto done = purge_audit_trail(*db, before, by, system_clock{}.now());
   if (!done) throw usage_error{fmt::format("{}: {}", to_string(done.error().code), done.error().message)};
   json j;
   j["removed"] = done->removed;

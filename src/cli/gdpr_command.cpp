@@ -1,8 +1,8 @@
 // `calp gdpr export`: everything calp holds about one person, as JSON (GDPR Art. 15).
 // The document is `calp::gdpr_export`'s; this file only parses the options and prints.
-#include <chrono>
 #include <fmt/format.h>
 
+#include "calp/clock.hpp"
 #include "calp/gdpr.hpp"
 #include "calp/ids.hpp"
 #include "calp/storage.hpp"
@@ -20,8 +20,7 @@ int gdpr_export(std::span<const std::string_view> raw, const streams& io) {
     throw usage_error{fmt::format("{}: {}", to_string(person.error().code), person.error().message)};
   }
   const auto db = open_database(args, open_mode::must_exist);
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  const auto doc = calp::gdpr_export(*db, *person, now);
+  const auto doc = calp::gdpr_export(*db, *person, system_clock{}.now());
   if (!doc) throw usage_error{fmt::format("no person `{}` in the database", person->str())};
   io.out << *doc << '\n';
   return exit_ok;
