@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import gc
 import json
+import random
 import threading
 
 import pytest
@@ -124,6 +125,84 @@ def test_the_batch_takes_a_policy_and_outlives_it(couple: calp.Household) -> Non
     batch = calp.decide_batch([(couple, "conj", "dossier.read", TODAY)], policy=calp.Policy.from_json(json.dumps(doc)))
     gc.collect()
     assert batch[0].allowed and batch[0].message
+
+
+def one_by_one(r: tuple) -> calp.Decision:
+    return calp.decide(*r[:4], channel=r[4] if len(r) > 4 else "online", agent=r[5] if len(r) > 5 else "")
+
+
+def test_the_batch_decides_as_one_by_one_on_varied_requests_across_chunks(couple: calp.Household) -> None:
+    """Memoized conversions (actions, channels, dates by object) must not mix requests up:
+    equal strings and dates as distinct objects, non-ASCII ids, online requests naming an
+    agent, front desk with and without one, unknown people, more than one chunk."""
+    design = calp.Household.from_dict(DESIGN_EXAMPLE)
+    rng = random.Random(7)
+    people = ["alloc", "conj", "child", "p1", "p2", "p3", "p4", "nobody", "zoë", ""]
+    days = [datetime.date(2020, 1, 1), datetime.date(2026, 1, 15), datetime.date(2026, 11, 28),
+            datetime.date(2026, 9, 1), datetime.date(2030, 6, 30)]
+    requests: list[tuple] = []
+    for _ in range(5000):
+        h = rng.choice([couple, design])
+        action = rng.choice(calp.ACTIONS)
+        if rng.random() < 0.5:
+            action = "".join(list(action))  # an equal string, another object
+        day = rng.choice(days)
+        if rng.random() < 0.5:
+            day = datetime.date(day.year, day.month, day.day)  # an equal date, another object
+        r: tuple = (h, rng.choice(people), action, day)
+        shape = rng.randrange(4)
+        if shape == 1:
+            r += (rng.choice(["front-desk", "online"]),)
+        elif shape >= 2:
+            r += (rng.choice(["front-desk", "online", "".join(["front", "-desk"])]), rng.choice(["A1", "", "agent-é"]))
+        requests.append(r)
+    batch = calp.decide_batch(requests)
+    assert len(batch) == len(requests)
+    for r, got in zip(requests, batch):
+        one = one_by_one(r)
+        assert (got.allowed, got.reason, got.message, got.role) == (one.allowed, one.reason, one.message, one.role), r
+    assert batch.allowed == [one_by_one(r).allowed for r in requests]
+    assert calp.decide_batch(tuple(requests)).allowed == batch.allowed
+    assert any(d.reason == "agent_required" for d in batch) and any(d.allowed for d in batch)
+
+
+def test_a_batch_holds_its_requests_while_deciding(couple: calp.Household) -> None:
+    requests = [(calp.Household.from_dict(COUPLE), "".join(["al", "loc"]), "".join(["dossier", ".read"]), TODAY)
+                for _ in range(3000)]
+    batch = calp.decide_batch(requests)
+    del requests
+    gc.collect()
+    assert batch.allowed == [True] * 3000 and batch[2999].reason == "allocataire"
+
+
+def test_a_malformed_batch_names_the_request(couple: calp.Household) -> None:
+    good = (couple, "alloc", "dossier.read", TODAY)
+    with pytest.raises(TypeError, match=r"^request 2: expected a tuple"):
+        calp.decide_batch([good, good, (couple, "alloc", "dossier.read")])
+    with pytest.raises(TypeError, match=r"^request 1: the first item must be a calp.Household"):
+        calp.decide_batch([good, (None, "alloc", "dossier.read", TODAY)])
+    with pytest.raises(TypeError, match=r"^request 0: the first item must be a calp.Household"):
+        calp.decide_batch([(calp.Household.__new__(calp.Household), "alloc", "dossier.read", TODAY)])
+    with pytest.raises(TypeError, match=r"^request 1: person must be a str"):
+        calp.decide_batch([good, (couple, b"alloc", "dossier.read", TODAY)])
+    with pytest.raises(TypeError, match=r"^request 0: action must be a str"):
+        calp.decide_batch([(couple, "alloc", None, TODAY)])
+    with pytest.raises(TypeError, match=r"^request 1: `at` must be a datetime.date"):
+        calp.decide_batch([good, (couple, "alloc", "dossier.read", datetime.datetime(2026, 11, 28, 10, 0))])
+    with pytest.raises(TypeError, match=r"^request 0: channel must be a str"):
+        calp.decide_batch([(couple, "alloc", "dossier.read", TODAY, None)])
+    with pytest.raises(TypeError, match=r"^request 0: agent must be a str"):
+        calp.decide_batch([(couple, "alloc", "dossier.read", TODAY, "front-desk", 4521)])
+    with pytest.raises(TypeError, match=r"^request 0: expected a tuple"):
+        calp.decide_batch([good + ("front-desk", "A1", "extra")])
+    with pytest.raises(calp.UnknownAction, match=r"] request 3: unknown action `nope`") as caught:
+        calp.decide_batch([good] * 3 + [(couple, "alloc", "nope", TODAY)])
+    assert caught.value.code == "calp.action.unknown"
+    with pytest.raises(calp.UnknownChannel, match=r"] request 1: ") as caught_channel:
+        calp.decide_batch([good + ("online",), good + ("fax",)])
+    assert caught_channel.value.code == "calp.channel.unknown"
+    with pytest.raises(TypeError):
+        calp.decide_batch(42)  # type: ignore[arg-type]
 
 
 def test_a_malformed_batch_raises_before_deciding_anything(couple: calp.Household) -> None:

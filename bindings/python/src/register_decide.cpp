@@ -1,10 +1,17 @@
 // The pure decision (R5–R9): Policy, calp.decide, and the batch form that decides a
 // list of requests with the GIL released. A Decision keeps its policy alive, since its
 // reason and message are the policy's strings.
+#include <array>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "calp/action.hpp"
@@ -25,9 +32,49 @@ struct py_decision {
   std::shared_ptr<const calp::policy> rules;  // owns the strings `value` points to
 };
 
+// The answers of a batch, 4 bytes each instead of a `calp::decision`'s 48: the reason and
+// message of a decision are one of the policy's few outcomes, kept once in `outcomes`.
+// A batch of a million requests thus needs 4 MB, not 48 MB of fresh memory (each page of
+// which costs a page fault, about 12 µs on the benchmark's VM).
 struct py_decisions {
-  std::vector<calp::decision> values;
-  std::shared_ptr<const calp::policy> rules;
+  explicit py_decisions(std::shared_ptr<const calp::policy> policy) : rules(std::move(policy)) {}
+
+  struct answer {
+    bool allowed;
+    calp::household_role role;
+    std::uint16_t outcome;  // index in `outcomes`
+  };
+  std::vector<answer> values;
+  std::vector<std::pair<std::string_view, std::string_view>> outcomes;  // (reason, message)
+  std::shared_ptr<const calp::policy> rules;  // owns the strings of `outcomes`
+
+  [[nodiscard]] py_decision at(std::size_t i) const {
+    const answer a = values[i];
+    const auto& [reason, message] = outcomes[a.outcome];
+    return py_decision{calp::decision{a.allowed, reason, message, a.role}, rules};
+  }
+
+  void append(const calp::decision& d) {
+    // The same outcome repeats: look in the slot of its reason's address first.
+    auto& hint = hints_[(reinterpret_cast<std::uintptr_t>(d.reason.data()) >> 3U) % hints_.size()];
+    if (hint >= outcomes.size() || !same(outcomes[hint], d)) {
+      hint = 0;
+      while (hint < outcomes.size() && !same(outcomes[hint], d)) ++hint;
+      if (hint == outcomes.size()) {
+        if (hint > UINT16_MAX) throw std::length_error("more than 65,536 distinct decision outcomes");
+        outcomes.emplace_back(d.reason, d.message);
+      }
+    }
+    values.push_back(answer{d.allowed, d.role, static_cast<std::uint16_t>(hint)});
+  }
+
+ private:
+  static bool same(const std::pair<std::string_view, std::string_view>& o, const calp::decision& d) noexcept {
+    // By address: the policy keeps each text once, and the same address is the same text.
+    return o.first.data() == d.reason.data() && o.first.size() == d.reason.size() &&
+           o.second.data() == d.message.data() && o.second.size() == d.message.size();
+  }
+  std::array<std::size_t, 32> hints_{};
 };
 
 calp::action action_from(std::string_view name) {
@@ -37,45 +84,158 @@ calp::channel channel_from(std::string_view name) {
   return unwrap(calp::parse_channel(name));
 }
 
-std::string_view utf8(py::handle text, const char* what) {
-  Py_ssize_t size = 0;
-  const char* data = PyUnicode_Check(text.ptr()) ? PyUnicode_AsUTF8AndSize(text.ptr(), &size) : nullptr;
-  if (data == nullptr) {
-    PyErr_Clear();
-    throw py::type_error(std::string(what) + " must be a str");
+// Converts the requests of one `decide_batch` call with the CPython API, without
+// pybind11's casters: these cost several hundred nanoseconds per tuple where the
+// decision itself costs tens. A batch repeats the same few action, channel and date
+// objects, so those are converted once per object (memoized by identity, which is stable
+// because the caller holds every item for the whole call). The views of each request
+// point into the items' strings.
+class batch_reader {
+ public:
+  batch_reader() {
+    if (!PyDateTimeAPI) PyDateTime_IMPORT;
+    household_type_ = py::detail::get_type_handle(typeid(calp::household), true).ptr();
   }
-  return {data, static_cast<std::size_t>(size)};
-}
 
-// One request of a batch: (household, person, action, at[, channel[, agent]]). The
-// views point into the tuple's strings, which the caller keeps alive.
-calp::household_request batch_request(py::handle item, std::size_t index) {
-  if (!PyTuple_Check(item.ptr()) || PyTuple_GET_SIZE(item.ptr()) < 4 || PyTuple_GET_SIZE(item.ptr()) > 6) {
-    throw py::type_error("request " + std::to_string(index) +
-                         ": expected a tuple (household, person, action, at[, channel[, agent]])");
+  // One request: (household, person, action, at[, channel[, agent]]). Raises TypeError,
+  // UnknownAction or UnknownChannel naming `index`.
+  calp::household_request read(PyObject* item, std::size_t index) {
+    const Py_ssize_t size = PyTuple_Check(item) ? PyTuple_GET_SIZE(item) : 0;
+    if (size < 4 || size > 6) {
+      throw py::type_error("request " + std::to_string(index) +
+                           ": expected a tuple (household, person, action, at[, channel[, agent]])");
+    }
+    calp::household_request r;
+    r.in = household(PyTuple_GET_ITEM(item, 0), index);
+    r.what.person = text(PyTuple_GET_ITEM(item, 1), "person", index);
+    r.what.action = action(PyTuple_GET_ITEM(item, 2), index);
+    r.what.at = day(PyTuple_GET_ITEM(item, 3), index);
+    if (size > 4) r.what.channel = channel(PyTuple_GET_ITEM(item, 4), index);
+    if (size > 5) r.what.agent = text(PyTuple_GET_ITEM(item, 5), "agent", index);
+    return r;
   }
-  const auto size = PyTuple_GET_SIZE(item.ptr());
-  const auto at = [&](Py_ssize_t i) { return py::handle(PyTuple_GET_ITEM(item.ptr(), i)); };
-  calp::household_request r;
-  py::detail::make_caster<calp::household> household;
-  if (!household.load(at(0), false)) {
-    throw py::type_error("request " + std::to_string(index) + ": the first item must be a calp.Household");
+
+ private:
+  static constexpr std::size_t slots = 16;  // a power of 2, more than the 8 actions
+
+  static std::size_t slot_of(PyObject* o) noexcept {
+    return (reinterpret_cast<std::uintptr_t>(o) >> 4U) & (slots - 1);
   }
-  r.in = &py::detail::cast_op<const calp::household&>(household);
-  r.what.person = utf8(at(1), "person");
-  r.what.action = action_from(utf8(at(2), "action"));
-  py::detail::make_caster<calp::date> day;
-  if (!day.load(at(3), false)) {
-    throw py::type_error("request " + std::to_string(index) + ": `at` must be a datetime.date");
+
+  [[noreturn]] static void raise_at(std::size_t index, raised_error e) {
+    e.error.message = "request " + std::to_string(index) + ": " + e.error.message;
+    throw e;
   }
-  r.what.at = py::detail::cast_op<calp::date>(day);
-  if (size > 4) r.what.channel = channel_from(utf8(at(4), "channel"));
-  if (size > 5) r.what.agent = utf8(at(5), "agent");
-  return r;
-}
+
+  const calp::household* household(PyObject* o, std::size_t index) const {
+    const void* value = nullptr;
+    if (Py_TYPE(o) == reinterpret_cast<PyTypeObject*>(household_type_)) {
+      // The exact class (the common case): its instance holds the pointer directly.
+      auto* self = reinterpret_cast<py::detail::instance*>(o);
+      value = self->simple_layout ? self->simple_value_holder[0] : self->get_value_and_holder().value_ptr();
+    } else {
+      py::detail::make_caster<calp::household> caster;  // a subclass, or not a Household
+      if (caster.load(o, false)) value = py::detail::cast_op<const calp::household*>(caster);
+    }
+    if (value == nullptr) {
+      throw py::type_error("request " + std::to_string(index) + ": the first item must be a calp.Household");
+    }
+    return static_cast<const calp::household*>(value);
+  }
+
+  static std::string_view text(PyObject* o, const char* what, std::size_t index) {
+    if (PyUnicode_Check(o) && PyUnicode_IS_COMPACT_ASCII(o)) {
+      // Most ids and names: ASCII, which is its own UTF-8, stored in the object.
+      return {static_cast<const char*>(PyUnicode_DATA(o)), static_cast<std::size_t>(PyUnicode_GET_LENGTH(o))};
+    }
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &size) : nullptr;
+    if (data == nullptr) {
+      PyErr_Clear();
+      throw py::type_error("request " + std::to_string(index) + ": " + what + " must be a str");
+    }
+    return {data, static_cast<std::size_t>(size)};
+  }
+
+  calp::action action(PyObject* o, std::size_t index) {
+    auto& [key, value] = actions_[slot_of(o)];
+    if (key != o) {
+      const auto parsed = calp::parse_action(text(o, "action", index));
+      if (!parsed) raise_at(index, raised_error{parsed.error()});
+      key = o;
+      value = *parsed;
+    }
+    return value;
+  }
+
+  calp::channel channel(PyObject* o, std::size_t index) {
+    if (channel_key_ != o) {
+      const auto parsed = calp::parse_channel(text(o, "channel", index));
+      if (!parsed) raise_at(index, raised_error{parsed.error()});
+      channel_key_ = o;
+      channel_ = *parsed;
+    }
+    return channel_;
+  }
+
+  calp::date day(PyObject* o, std::size_t index) {
+    if (day_key_ != o) {
+      // As the `calp::date` caster: a datetime.datetime is refused.
+      if (!PyDate_Check(o) || PyDateTime_Check(o)) {
+        throw py::type_error("request " + std::to_string(index) + ": `at` must be a datetime.date");
+      }
+      day_key_ = o;
+      day_ = std::chrono::year{PyDateTime_GET_YEAR(o)} /
+             std::chrono::month{static_cast<unsigned>(PyDateTime_GET_MONTH(o))} /
+             std::chrono::day{static_cast<unsigned>(PyDateTime_GET_DAY(o))};
+    }
+    return day_;
+  }
+
+  PyObject* household_type_ = nullptr;
+  std::array<std::pair<PyObject*, calp::action>, slots> actions_{};
+  PyObject* channel_key_ = nullptr;
+  calp::channel channel_ = calp::channel::online;
+  PyObject* day_key_ = nullptr;
+  calp::date day_{};
+};
 
 std::shared_ptr<const calp::policy> rules_of(const std::optional<policy_handle>& p) {
   return p ? p->rules : policy_handle::caf_default().rules;
+}
+
+// Decides the requests of `decide_batch`. Not inlined into the binding's lambda: there,
+// GCC 12 -O3 warns (-Wmaybe-uninitialized, wrongly) about the `Policy | None` argument's
+// caster.
+[[gnu::noinline]] py_decisions decide_requests(const py::sequence& requests,
+                                                std::shared_ptr<const calp::policy> rules) {
+  // A tuple of the items, which holds them (and so their strings, the views of each
+  // request) for the whole call, even if another thread changes `requests` while the GIL
+  // is released.
+  const auto items = py::reinterpret_steal<py::tuple>(PySequence_Tuple(requests.ptr()));
+  if (!items) throw py::error_already_set();
+  const auto n = static_cast<std::size_t>(PyTuple_GET_SIZE(items.ptr()));
+  const auto item = [&](std::size_t i) { return PyTuple_GET_ITEM(items.ptr(), static_cast<Py_ssize_t>(i)); };
+  batch_reader reader;
+  // Every request is checked before any is decided; then they are converted again (the
+  // reader's memos make that cheap) and decided a chunk at a time, so that the converted
+  // requests never take more than a chunk of memory.
+  for (std::size_t i = 0; i < n; ++i) static_cast<void>(reader.read(item(i), i));
+  py_decisions out(std::move(rules));
+  out.values.reserve(n);
+  constexpr std::size_t chunk = 1024;
+  std::vector<calp::household_request> batch(std::min(n, chunk));
+  std::vector<calp::decision> decided(batch.size());
+  for (std::size_t first = 0; first < n; first += chunk) {
+    const std::size_t count = std::min(chunk, n - first);
+    for (std::size_t j = 0; j < count; ++j) batch[j] = reader.read(item(first + j), first + j);
+    {
+      py::gil_scoped_release release;
+      calp::decide_batch(*out.rules, std::span(batch).first(count), decided);
+    }
+    for (std::size_t j = 0; j < count; ++j) out.append(decided[j]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -144,15 +304,14 @@ which action, and the French explanation of each outcome. Immutable; thread-safe
             const auto n = static_cast<py::ssize_t>(ds.values.size());
             if (i < 0) i += n;
             if (i < 0 || i >= n) throw py::index_error("decision index out of range");
-            return py_decision{ds.values[static_cast<std::size_t>(i)], ds.rules};
+            return ds.at(static_cast<std::size_t>(i));
           },
           "index"_a, "The Decision of request ``index`` (negative indices count from the end).")
       .def(
           "__iter__",
           [](const py_decisions& ds) {
             py::list out(ds.values.size());
-            for (std::size_t i = 0; i < ds.values.size(); ++i)
-              out[i] = py::cast(py_decision{ds.values[i], ds.rules});
+            for (std::size_t i = 0; i < ds.values.size(); ++i) out[i] = py::cast(ds.at(i));
             return py::iter(out);
           },
           "Every Decision, in the order of the requests.")
@@ -160,7 +319,11 @@ which action, and the French explanation of each outcome. Immutable; thread-safe
           "allowed",
           [](const py_decisions& ds) {
             py::list out(ds.values.size());
-            for (std::size_t i = 0; i < ds.values.size(); ++i) out[i] = py::bool_(ds.values[i].allowed);
+            for (std::size_t i = 0; i < ds.values.size(); ++i) {
+              PyObject* b = ds.values[i].allowed ? Py_True : Py_False;
+              Py_INCREF(b);
+              PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), b);
+            }
             return out;
           },
           "Whether each request is allowed, as a list of bool (no Decision objects built).");
@@ -183,31 +346,15 @@ exception. Raises UnknownAction or UnknownChannel for a name that is not one.)")
   m.def(
       "decide_batch",
       [](const py::sequence& requests, const std::optional<policy_handle>& policy) {
-        const auto rules = rules_of(policy);
-        // The tuples are held for the whole call: the views of each request point into
-        // their strings, which must outlive the GIL-free part even if another thread
-        // changes `requests` meanwhile.
-        const auto n = static_cast<std::size_t>(py::len(requests));
-        std::vector<py::object> held;
-        std::vector<calp::household_request> batch;
-        held.reserve(n);
-        batch.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          held.push_back(requests[i]);
-          batch.push_back(batch_request(held.back(), i));
-        }
-        py_decisions out{std::vector<calp::decision>(n), rules};
-        {
-          py::gil_scoped_release release;
-          calp::decide_batch(*rules, batch, out.values);
-        }
-        return out;
+        return decide_requests(requests, rules_of(policy));
       },
       "requests"_a, py::kw_only(), "policy"_a = py::none(),
-      R"(Decides every request of ``requests``, a sequence of tuples ``(household, person, action, at)``
-or ``(household, person, action, at, channel, agent)``, exactly as ``decide`` would one by
-one, with the GIL released while deciding. Returns Decisions in the same order. Raises
-TypeError for a malformed request, UnknownAction or UnknownChannel, before deciding any.)");
+      R"(Decides every request of ``requests``, a sequence of tuples ``(household, person, action, at)``,
+``(household, person, action, at, channel)`` or ``(household, person, action, at, channel, agent)``,
+exactly as ``decide`` would one by one, with the GIL released while deciding. Returns
+Decisions in the same order; read ``.allowed`` for a list of bool without building a
+Decision per request. Raises TypeError for a malformed request, UnknownAction or
+UnknownChannel, naming the index of the first bad request, before deciding any.)");
 }
 
 }  // namespace calp::python
