@@ -1,6 +1,7 @@
 # Type stubs of the extension calp._core (bindings/python/src/register_*.cpp). Kept by
 # hand; tests/python/test_stubs.py checks they name exactly what the module defines.
 import datetime
+from collections.abc import Callable as _Callable
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
@@ -489,6 +490,7 @@ class HouseholdService:
     ) -> HouseholdChange: ...
 
 class PasswordHashing:
+    def __init__(self, *, ops_limit: int, mem_limit: int) -> None: ...
     @staticmethod
     def interactive() -> PasswordHashing: ...
     @staticmethod
@@ -499,6 +501,7 @@ class PasswordHashing:
     def ops_limit(self) -> int: ...
     @property
     def mem_limit(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class CodeKey:
     @staticmethod
@@ -543,22 +546,123 @@ class CivilStatus:
     def postal_code(self) -> str: ...
     def __eq__(self, other: object) -> bool: ...
 
+class PasswordPolicy:
+    def __init__(
+        self,
+        *,
+        min_length: int = 8,
+        max_length: int = 24,
+        require_digit: bool = True,
+        require_lower: bool = True,
+        require_upper: bool = True,
+        refuse_common: bool = True,
+        refuse_personal_data: bool = True,
+    ) -> None: ...
+    min_length: int
+    max_length: int
+    require_digit: bool
+    require_lower: bool
+    require_upper: bool
+    refuse_common: bool
+    refuse_personal_data: bool
+
+class VerificationCodeRules:
+    def __init__(
+        self,
+        *,
+        sms_validity: datetime.timedelta = ...,
+        email_validity: datetime.timedelta = ...,
+        max_new_codes: int = 3,
+        max_failed_attempts: int = 5,
+    ) -> None: ...
+    sms_validity: datetime.timedelta
+    email_validity: datetime.timedelta
+    max_new_codes: int
+    max_failed_attempts: int
+
+class LoginThrottleRules:
+    def __init__(
+        self,
+        *,
+        free_failures: int = 5,
+        first_delay: datetime.timedelta = ...,
+        max_delay: datetime.timedelta = ...,
+        max_failures_per_window: int = 25,
+        window: datetime.timedelta = ...,
+    ) -> None: ...
+    free_failures: int
+    first_delay: datetime.timedelta
+    max_delay: datetime.timedelta
+    max_failures_per_window: int
+    window: datetime.timedelta
+
+class SessionRules:
+    def __init__(
+        self,
+        *,
+        idle: datetime.timedelta = ...,
+        absolute: datetime.timedelta = ...,
+        first_connection: datetime.timedelta = ...,
+        touch_interval: datetime.timedelta = ...,
+    ) -> None: ...
+    idle: datetime.timedelta
+    absolute: datetime.timedelta
+    first_connection: datetime.timedelta
+    touch_interval: datetime.timedelta
+
+class FranceConnectConfig:
+    def __init__(
+        self,
+        *,
+        issuer: str = "",
+        client_id: str = "",
+        clock_skew: datetime.timedelta = ...,
+        login_validity: datetime.timedelta = ...,
+        min_acr: str = "eidas1",
+    ) -> None: ...
+    issuer: str
+    client_id: str
+    clock_skew: datetime.timedelta
+    login_validity: datetime.timedelta
+    min_acr: str
+
+_LegacyVerifier = _Callable[[PersonRecord, str], bool]
+_ProvisionalIdSource = _Callable[[], str | ProvisionalId]
+
 class AccountConfig:
     def __init__(
         self,
         terms_version: str,
         *,
         password_hashing: PasswordHashing | None = None,
+        passwords: PasswordPolicy | None = None,
+        codes: VerificationCodeRules | None = None,
+        throttle: LoginThrottleRules | None = None,
+        sessions: SessionRules | None = None,
+        activation_validity: datetime.timedelta = ...,
         max_codes_per_day: int = 10,
         max_reminders_per_day: int = 3,
+        legacy_verifier: _LegacyVerifier | None = None,
+        provisional_transition: datetime.timedelta = ...,
+        provisional_id_source: _ProvisionalIdSource | None = None,
+        franceconnect: FranceConnectConfig | None = None,
         franceconnect_issuer: str = "",
         franceconnect_client_id: str = "",
-        franceconnect_min_acr: str = "eidas1",
+        franceconnect_min_acr: str | None = None,
     ) -> None: ...
     terms_version: str
     password_hashing: PasswordHashing
+    passwords: PasswordPolicy
+    codes: VerificationCodeRules
+    throttle: LoginThrottleRules
+    sessions: SessionRules
+    franceconnect: FranceConnectConfig
+    activation_validity: datetime.timedelta
     max_codes_per_day: int
     max_reminders_per_day: int
+    provisional_transition: datetime.timedelta
+    legacy_verifier: _LegacyVerifier | None
+    provisional_id_source: _ProvisionalIdSource | None
 
 class PersonRecord:
     def __init__(
