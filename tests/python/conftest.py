@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import os
 import pathlib
+import sys
 import uuid
 
 import pytest
@@ -74,12 +75,36 @@ def postgres_required() -> bool:
     return os.environ.get("CALP_REQUIRE_POSTGRES", "0") == "1"
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+# examples/python/custom_storage.py: the storage written in Python that the tests hold
+# to the same contract as calp's own.
+sys.path.insert(0, str(TESTS_DIR.parent / "examples" / "python"))
+from custom_storage import DictStorage  # noqa: E402
+
+
+class PassThrough(calp.StorageWrapper):
+    """A wrapper that changes nothing but goes through Python for every call."""
+
+    def find_household(self, dossier: calp.DossierNumber):
+        return super().find_household(dossier)
+
+    def find_account(self, person: str):
+        return self.target.find_account(person)
+
+    def commit(self, batch: calp.WriteBatch):
+        return super().commit(batch)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres", "python", "wrapped"])
 def storage(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> calp.Storage:
     """Each storage this build has; PostgreSQL in a schema of its own, when a server is
-    given (CALP_TEST_POSTGRES_URI; CI requires it)."""
+    given (CALP_TEST_POSTGRES_URI; CI requires it); a storage written in Python
+    (DictStorage), and a Python wrapper around a MemoryStorage."""
     if request.param == "memory":
         return calp.MemoryStorage()
+    if request.param == "python":
+        return DictStorage()
+    if request.param == "wrapped":
+        return PassThrough(calp.MemoryStorage())
     if request.param == "sqlite":
         return calp.SqliteStorage(str(tmp_path / "calp.sqlite"))
     uri = postgres_uri()

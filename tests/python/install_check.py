@@ -1,6 +1,6 @@
 """`pip install --no-build-isolation ./bindings/python` works offline: installs calp into a
-fresh target folder, then imports it from there in a clean interpreter and decides one
-case. Run by ctest ("python: pip install"); prints how long the install took.
+fresh target folder, then imports it from there in a clean interpreter, decides one
+case and runs a storage conformance case (calp.testing ships too). Run by ctest ("python: pip install"); prints how long the install took.
 
 usage: install_check.py SOURCE_ROOT BUILD_DIR TARGET_DIR
 
@@ -28,7 +28,11 @@ h = calp.Household.from_dict({"dossier": "1234567", "members": [
     {"id": "p2", "role": "conjoint", "birth_date": "1987-11-20"}]})
 d = calp.decide(h, "p2", "dossier.read", datetime.date(2026, 11, 28))
 assert not d.allowed and d.reason == "conjoint_without_delegation", d
-print("installed calp", calp.__version__, "decides:", d.reason)
+import calp.testing
+first = calp.testing.storage_conformance_cases()[:1]
+report = calp.testing.run_storage_conformance(calp.MemoryStorage, calp.MemoryStorage, cases=first)
+assert report.ok, report
+print("installed calp", calp.__version__, "decides:", d.reason, "and", report)
 """
 
 

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 import calp
-from conftest import COUPLE, DESIGN_EXAMPLE, NOW, TODAY, FixedClock
+from conftest import COUPLE, DESIGN_EXAMPLE, NOW, TODAY, DictStorage, FixedClock
 
 
 def test_a_household_round_trips_with_its_version(storage: calp.Storage) -> None:
@@ -105,6 +105,8 @@ def test_instants_in_other_time_zones_are_stored_in_utc(storage: calp.Storage) -
 
 
 def test_malformed_identifiers_raise_before_reaching_the_storage(storage: calp.Storage) -> None:
+    if isinstance(storage, DictStorage):
+        pytest.skip("Python code calling a storage written in Python reaches its methods directly")
     with pytest.raises(calp.InvalidDossierNumber):
         storage.find_household("12")
     with pytest.raises(calp.InvalidPersonId):

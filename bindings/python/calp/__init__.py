@@ -80,7 +80,27 @@ class InvalidPolicy(Error, ValueError):
 
 class StorageError(Error):
     """A storage refused a commit (``calp.storage.conflict``, ``.duplicate``, ``.invalid``)
-    or failed (``.location``, ``.unavailable``, ``.corrupt``, ``.schema``, ``.failure``)."""
+    or failed (``.location``, ``.unavailable``, ``.corrupt``, ``.schema``, ``.failure``).
+
+    A storage written in Python raises the first two from ``commit`` with
+    ``StorageError.conflict(...)`` and ``StorageError.duplicate(...)``."""
+
+    @classmethod
+    def conflict(cls, message: str, field: str = "") -> "StorageError":
+        """A version that is not the stored one (``calp.storage.conflict``); ``field`` names
+        the operation, ``"operations[2]"``."""
+        return cls(message, "calp.storage.conflict", field)
+
+    @classmethod
+    def duplicate(cls, message: str, field: str = "") -> "StorageError":
+        """A unique value another record holds (``calp.storage.duplicate``); ``field`` names
+        the operation and the value, ``"operations[2].nir"``."""
+        return cls(message, "calp.storage.duplicate", field)
+
+    @classmethod
+    def unavailable(cls, message: str) -> "StorageError":
+        """The database cannot be reached now (``calp.storage.unavailable``)."""
+        return cls(message, "calp.storage.unavailable")
 
 
 _FAMILIES: dict[str, type[Error]] = {

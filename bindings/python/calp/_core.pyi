@@ -201,23 +201,187 @@ class AccountRecord:
         terms_version: str | None = None,
         terms_accepted_at: datetime.datetime | None = None,
         created_at: datetime.datetime | None = None,
+        password_hash: str = "",
+        legacy_password_hash: str = "",
+        franceconnect_sub: str | None = None,
+        delegation_offer_accepted: bool | None = None,
+        civil_status_locked: bool = False,
+        password_changed_at: datetime.datetime | None = None,
     ) -> None: ...
-    @property
-    def person(self) -> str: ...
+    person: str
     state: str
+    password_hash: str
+    legacy_password_hash: str
     contacts: list[ContactPoint]
     terms_version: str | None
     terms_accepted_at: datetime.datetime | None
+    franceconnect_sub: str | None
+    delegation_offer_accepted: bool | None
+    civil_status_locked: bool
     created_at: datetime.datetime
+    password_changed_at: datetime.datetime | None
     def __eq__(self, other: object) -> bool: ...
 
+class ChallengeRecord:
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __init__(
+        self,
+        key: str,
+        *,
+        person: str | None = None,
+        secret_hash: str = "",
+        issued_at: datetime.datetime | None = None,
+        expires_at: datetime.datetime | None = None,
+        issued_count: int = 0,
+        failed_attempts: int = 0,
+        consumed: bool = False,
+        payload: str = "",
+    ) -> None: ...
+    key: str
+    person: str | None
+    secret_hash: str
+    issued_at: datetime.datetime
+    expires_at: datetime.datetime
+    issued_count: int
+    failed_attempts: int
+    consumed: bool
+    payload: str
+    def __eq__(self, other: object) -> bool: ...
+
+class ThrottleRecord:
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __init__(
+        self,
+        key: str,
+        *,
+        consecutive_failures: int = 0,
+        recent_failures: list[datetime.datetime] = ...,
+        blocked_until: datetime.datetime | None = None,
+    ) -> None: ...
+    key: str
+    consecutive_failures: int
+    recent_failures: list[datetime.datetime]
+    blocked_until: datetime.datetime | None
+    def __eq__(self, other: object) -> bool: ...
+
+class SessionRecord:
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __init__(
+        self,
+        token_hash: str,
+        person: str,
+        *,
+        kind: str = "full",
+        method: str = "password",
+        created_at: datetime.datetime | None = None,
+        last_seen_at: datetime.datetime | None = None,
+        expires_at: datetime.datetime | None = None,
+    ) -> None: ...
+    token_hash: str
+    person: str
+    kind: str
+    method: str
+    created_at: datetime.datetime
+    last_seen_at: datetime.datetime
+    expires_at: datetime.datetime
+    def __eq__(self, other: object) -> bool: ...
+
+class AuditQuery:
+    def __init__(
+        self, *, subject: str | None = None, actor: str | None = None, after_seq: int = 0, limit: int = 1000
+    ) -> None: ...
+    subject: str | None
+    actor: str | None
+    after_seq: int
+    limit: int
+
 class CommitReceipt:
+    def __init__(self, audit_seqs: list[int] = ...) -> None: ...
     @property
     def audit_seqs(self) -> list[int]: ...
 
+class PutPerson:
+    @property
+    def record(self) -> PersonRecord: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class PutHousehold:
+    @property
+    def record(self) -> Household: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class PutAccount:
+    @property
+    def record(self) -> AccountRecord: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class PutChallenge:
+    @property
+    def record(self) -> ChallengeRecord: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class PutThrottle:
+    @property
+    def record(self) -> ThrottleRecord: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class PutSession:
+    @property
+    def record(self) -> SessionRecord: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class EraseChallenge:
+    @property
+    def key(self) -> str: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class EraseSession:
+    @property
+    def token_hash(self) -> str: ...
+    @property
+    def expected_version(self) -> int: ...
+
+class EraseSessionsOf:
+    @property
+    def person(self) -> str: ...
+
+class AppendAudit:
+    @property
+    def event(self) -> AuditEvent: ...
+    @property
+    def after_seq(self) -> int | None: ...
+
+class PurgeAudit:
+    @property
+    def before_seq(self) -> int: ...
+
+_Operation = (
+    PutPerson | PutHousehold | PutAccount | PutChallenge | PutThrottle | PutSession | EraseChallenge
+    | EraseSession | EraseSessionsOf | AppendAudit | PurgeAudit
+)
+
 class WriteBatch:
     def __init__(self) -> None: ...
-    def put(self, record: Household | AccountRecord, expected_version: int = 0) -> WriteBatch: ...
+    def put(
+        self,
+        record: Household | AccountRecord | PersonRecord | ChallengeRecord | ThrottleRecord | SessionRecord,
+        expected_version: int = 0,
+    ) -> WriteBatch: ...
+    def erase_challenge(self, key: str, expected_version: int) -> WriteBatch: ...
+    def erase_session(self, token_hash: str, expected_version: int) -> WriteBatch: ...
+    def erase_sessions_of(self, person: str) -> WriteBatch: ...
+    def append(self, event: AuditEvent, after_seq: int | None = None) -> WriteBatch: ...
+    def purge_audit(self, before_seq: int) -> WriteBatch: ...
+    def validate(self) -> None: ...
+    @property
+    def operations(self) -> list[_Operation]: ...
     def __len__(self) -> int: ...
 
 class Clock:
@@ -236,11 +400,28 @@ class AuditKey:
     def from_bytes(raw: bytes) -> AuditKey: ...
 
 class Storage:
+    def __init__(self) -> None: ...
+    def find_person(self, id: str) -> tuple[PersonRecord, int] | None: ...
+    def find_person_by_nir(self, nir: Nir) -> tuple[PersonRecord, int] | None: ...
+    def find_person_by_provisional_id(self, provisional_id: ProvisionalId) -> tuple[PersonRecord, int] | None: ...
+    def find_persons_born_on(self, birth_date: datetime.date, limit: int) -> list[tuple[PersonRecord, int]]: ...
     def find_household(self, dossier: DossierNumber | str) -> tuple[Household, int] | None: ...
     def households_of(self, person: str) -> list[DossierNumber]: ...
     def find_households_of(self, person: str) -> list[tuple[Household, int]]: ...
     def find_account(self, person: str) -> tuple[AccountRecord, int] | None: ...
+    def find_account_by_franceconnect_sub(self, sub: str) -> tuple[AccountRecord, int] | None: ...
+    def find_challenge(self, key: str) -> tuple[ChallengeRecord, int] | None: ...
+    def find_throttle(self, key: str) -> tuple[ThrottleRecord, int] | None: ...
+    def find_session(self, token_hash: str) -> tuple[SessionRecord, int] | None: ...
+    def sessions_of(self, person: str) -> list[tuple[SessionRecord, int]]: ...
+    def audit_events(self, query: AuditQuery) -> list[AuditEvent]: ...
+    def audit_tail(self) -> AuditEvent | None: ...
     def commit(self, batch: WriteBatch) -> CommitReceipt: ...
+
+class StorageWrapper(Storage):
+    def __init__(self, target: Storage) -> None: ...
+    @property
+    def target(self) -> Storage: ...
 
 class MemoryStorage(Storage):
     def __init__(self, audit_key: AuditKey | None = None) -> None: ...
@@ -283,9 +464,10 @@ class AuditEvent:
         dossier: str = "",
         outcome: str = "",
         detail: str = "",
+        seq: int = 0,
+        link: str = "",
     ) -> None: ...
-    @property
-    def seq(self) -> int: ...
+    seq: int
     @property
     def at(self) -> datetime.datetime: ...
     @property
@@ -300,8 +482,7 @@ class AuditEvent:
     def outcome(self) -> str: ...
     @property
     def detail(self) -> str: ...
-    @property
-    def link(self) -> str: ...
+    link: str
     def __eq__(self, other: object) -> bool: ...
 
 class AuditVerification:
@@ -330,6 +511,7 @@ class AuditPurge:
     def event_seq(self) -> int: ...
 
 def audit_event_kinds() -> list[str]: ...
+def audit_link(key: AuditKey, previous: str, event: AuditEvent) -> str: ...
 def verify_audit_trail(storage: Storage, key: AuditKey) -> AuditVerification: ...
 def purge_audit_trail(
     storage: Storage, before: datetime.datetime, actor: str, now: datetime.datetime
@@ -665,6 +847,7 @@ class AccountConfig:
     provisional_id_source: _ProvisionalIdSource | None
 
 class PersonRecord:
+    __hash__: ClassVar[None]  # type: ignore[assignment]
     def __init__(
         self,
         id: str,
@@ -681,6 +864,8 @@ class PersonRecord:
     def provisional_id(self) -> ProvisionalId | None: ...
     @property
     def civil_status(self) -> CivilStatus | None: ...
+    provisional_valid_until: datetime.datetime | None
+    def __eq__(self, other: object) -> bool: ...
 
 class PasswordCheck:
     @property

@@ -110,13 +110,6 @@ py::object error_or_none(const std::optional<calp::error>& e) {
   return error_object(*e);
 }
 
-calp::gender gender_named(std::string_view name) {
-  for (const auto g : {calp::gender::female, calp::gender::male}) {
-    if (calp::to_string(g) == name) return g;
-  }
-  throw py::value_error("gender must be 'female' or 'male'");
-}
-
 calp::eidas_level eidas_named(std::string_view name) {
   if (const auto level = calp::parse_eidas_level(name)) return *level;
   throw py::value_error("acr must be 'eidas1', 'eidas2' or 'eidas3'");
@@ -378,50 +371,6 @@ load the key again (``from_hex``) for another.)")
           "taken", [](const code_key_handle& k) { return !k.key->has_value(); },
           "Whether an AccountService already took this key.")
       .def("__repr__", [](const code_key_handle&) { return std::string("CodeKey(<secret>)"); });
-
-  py::class_<calp::civil_status>(m, "CivilStatus", R"(What a person declares about themselves
-(primo-demandeur, R4), or the FranceConnect pivot fields (R18).)")
-      .def(py::init([](std::string family_name, std::string given_names, std::string_view gender,
-                       calp::date birth_date, std::string birth_country, std::string birth_place,
-                       std::string birth_city, const std::vector<std::pair<std::string, std::string>>& parents,
-                       std::string postal_code) {
-             calp::civil_status c;
-             c.family_name = std::move(family_name);
-             c.given_names = std::move(given_names);
-             c.gender = gender_named(gender);
-             c.birth_date = birth_date;
-             c.birth_country = std::move(birth_country);
-             c.birth_place = std::move(birth_place);
-             c.birth_city = std::move(birth_city);
-             for (const auto& [family, given] : parents) c.parents.push_back({family, given});
-             c.postal_code = std::move(postal_code);
-             return c;
-           }),
-           py::kw_only(), "family_name"_a, "given_names"_a, "gender"_a, "birth_date"_a,
-           "birth_country"_a = "99100", "birth_place"_a = "", "birth_city"_a = "",
-           "parents"_a = std::vector<std::pair<std::string, std::string>>{}, "postal_code"_a = "",
-           "``gender`` ``'female'`` or ``'male'``; ``birth_country`` an INSEE code (``'99100'``: France); "
-           "``birth_place`` the INSEE commune code when born in France, else ``birth_city``; "
-           "``parents`` as (family name, given names) pairs, both when born abroad (R4).")
-      .def_readonly("family_name", &calp::civil_status::family_name, "Nom de naissance.")
-      .def_readonly("given_names", &calp::civil_status::given_names, "Every given name.")
-      .def_property_readonly(
-          "gender", [](const calp::civil_status& c) { return std::string(calp::to_string(c.gender)); },
-          "``'female'`` or ``'male'``.")
-      .def_readonly("birth_date", &calp::civil_status::birth_date, "The birth date.")
-      .def_readonly("birth_country", &calp::civil_status::birth_country, "INSEE country code.")
-      .def_readonly("birth_place", &calp::civil_status::birth_place, "INSEE commune code, or ''.")
-      .def_readonly("birth_city", &calp::civil_status::birth_city, "Free text when born abroad, or ''.")
-      .def_property_readonly(
-          "parents",
-          [](const calp::civil_status& c) {
-            std::vector<std::pair<std::string, std::string>> out;
-            for (const auto& p : c.parents) out.emplace_back(p.family_name, p.given_names);
-            return out;
-          },
-          "The parents' (family name, given names) pairs.")
-      .def_readonly("postal_code", &calp::civil_status::postal_code, "Postal code of residence, or ''.")
-      .def(py::self == py::self);  // NOLINT(misc-redundant-expression)
 
   py::class_<calp::password_hash_params>(m, "PasswordHashing",
                                          "Argon2id cost of the stored password hashes.")
@@ -774,21 +723,6 @@ ProvisionalId): for tests that force collisions (a taken one is drawn again). An
 raises out of ``register_primo_demandeur`` (TypeError, calp.InvalidProvisionalId) before
 anything is stored; so does an exception it raises.)");
   }
-
-  py::class_<calp::person_record>(m, "PersonRecord", "A person as the storage knows them.")
-      .def(py::init([](const person_arg& id, std::optional<calp::nir> n, std::optional<calp::provisional_id> p,
-                       std::optional<calp::civil_status> civil) {
-             return calp::person_record{*id, std::move(n), std::move(p), std::nullopt, std::move(civil)};
-           }),
-           "id"_a, py::kw_only(), "nir"_a = py::none(), "provisional_id"_a = py::none(),
-           "civil_status"_a = py::none(),
-           "A person ``id`` known by a Nir and/or a ProvisionalId (what they log in with), and their "
-           "CivilStatus when known (FranceConnect matches on it).")
-      .def_property_readonly(
-          "id", [](const calp::person_record& r) { return std::string(r.id.str()); }, "The person id.")
-      .def_readonly("nir", &calp::person_record::nir, "The Nir, or None.")
-      .def_readonly("provisional_id", &calp::person_record::provisional_id, "The ProvisionalId, or None.")
-      .def_readonly("civil_status", &calp::person_record::civil_status, "The CivilStatus, or None.");
 
   py::class_<calp::password_check>(m, "PasswordCheck", "The seed's ✓ list for a new password (R12).")
       .def_readonly("valid", &calp::password_check::valid, "Every rule holds and nothing is refused.")

@@ -67,23 +67,25 @@ void bind_audit(py::module_& m) {
 for whom, what, when. Events carry person ids and dossier numbers, never a full NIR, a
 secret or a contact point.)")
       .def(py::init([](std::string kind, std::string actor, calp::timestamp at, std::string subject,
-                       std::string dossier, std::string outcome, std::string detail) {
-             calp::audit_event e;
-             e.at = at;
-             e.kind = std::move(kind);
-             e.actor = std::move(actor);
-             e.subject = std::move(subject);
-             e.dossier = std::move(dossier);
-             e.outcome = std::move(outcome);
-             e.detail = std::move(detail);
-             return e;
+                       std::string dossier, std::string outcome, std::string detail, std::uint64_t seq,
+                       std::string link) {
+             return calp::audit_event{.seq = seq,
+                                      .at = at,
+                                      .kind = std::move(kind),
+                                      .actor = std::move(actor),
+                                      .subject = std::move(subject),
+                                      .dossier = std::move(dossier),
+                                      .outcome = std::move(outcome),
+                                      .detail = std::move(detail),
+                                      .link = std::move(link)};
            }),
            "kind"_a, "actor"_a, "at"_a, py::kw_only(), "subject"_a = "", "dossier"_a = "", "outcome"_a = "",
-           "detail"_a = "",
+           "detail"_a = "", "seq"_a = 0, "link"_a = "",
            "An event to submit to an AuditWriter; the storage sets ``seq`` and ``link``. ``at`` is an "
            "aware datetime; ``detail`` a small JSON object (text) with no secret, or empty.")
-      .def_readonly("seq", &calp::audit_event::seq,
-                    "Its number in the trail, increasing in commit order (0 before it is stored).")
+      .def_readwrite("seq", &calp::audit_event::seq,
+                     "Its number in the trail, increasing in commit order (0 before it is stored); a "
+                     "storage written in Python sets it when appending.")
       .def_readonly("at", &calp::audit_event::at, "When, an aware datetime.datetime in UTC.")
       .def_readonly("kind", &calp::audit_event::kind, "The stable event name (``'decision'``, …).")
       .def_readonly("actor", &calp::audit_event::actor, "Who acted: a person id, or ``'agent:<id>'``.")
@@ -91,8 +93,9 @@ secret or a contact point.)")
       .def_readonly("dossier", &calp::audit_event::dossier, "The dossier concerned, or ''.")
       .def_readonly("outcome", &calp::audit_event::outcome, "The stable outcome name (``'denied'``, ``'ok'``).")
       .def_readonly("detail", &calp::audit_event::detail, "A small JSON object (text) with no secret, or ''.")
-      .def_readonly("link", &calp::audit_event::link,
-                    "The chain link to the event before (64 hex digits), '' when not chained.")
+      .def_readwrite("link", &calp::audit_event::link,
+                     "The chain link to the event before (64 hex digits), '' when not chained; a storage "
+                     "written in Python that chains sets it with ``audit_link``.")
       .def(py::self == py::self)  // NOLINT(misc-redundant-expression)
       .def("__repr__", [](const calp::audit_event& e) {
         return "AuditEvent(seq=" + std::to_string(e.seq) + ", kind=" + quoted(e.kind) + ", actor=" +
@@ -139,6 +142,17 @@ secret or a contact point.)")
         return out;
       },
       "Every event kind calp writes, in alphabetical order.");
+
+  m.def(
+      "audit_link",
+      [](const audit_key_handle& key, std::string_view previous, const calp::audit_event& event) {
+        return calp::audit_link(*key.key, previous, event);
+      },
+      "key"_a, "previous"_a, "event"_a,
+      R"(The chain link of ``event`` (its ``seq`` set) after an event whose link is ``previous`` ('' for
+the first event): what a storage opened with ``key`` stores in ``event.link``. A storage
+written in Python that chains calls it when appending, inside the commit that numbers
+the event.)");
 
   m.def(
       "verify_audit_trail",

@@ -19,6 +19,7 @@
 #include "audit_handle.hpp"
 #include "common.hpp"
 #include "policy_handle.hpp"
+#include "python_storage.hpp"
 #include "records.hpp"
 #ifdef CALP_PYTHON_HAVE_SQLITE
 #include "calp/storage/sqlite.hpp"
@@ -72,6 +73,13 @@ py::list versioned_list(std::vector<calp::versioned<T>>&& found) {
   return out;
 }
 
+// `f()` with the GIL released: storages block on disk and network.
+template <class F>
+auto without_gil(F&& f) {
+  py::gil_scoped_release nogil;
+  return f();
+}
+
 std::chrono::milliseconds milliseconds_from(double seconds, const char* what) {
   if (!(seconds >= 0) || seconds > 86'400)
     throw py::value_error(std::string(what) + " must be 0 to 86400 seconds");
@@ -91,67 +99,139 @@ void bind_storage(py::module_& m) {
       m, "SystemClock", "The system's UTC clock, to the second.")
       .def(py::init<>());
 
-  py::class_<calp::storage, std::shared_ptr<calp::storage>>(m, "Storage",
-                                                            R"(What calp remembers between two calls
-(DESIGN.md §5): keyed reads, and ``commit`` of a WriteBatch, all or nothing. Every method
-releases the GIL and may be called from several threads; infrastructure failures raise
-StorageError (``calp.storage.unavailable``, ``.corrupt``, ``.schema``, ``.failure``).)")
+  py::class_<calp::storage, py_storage, std::shared_ptr<calp::storage>>(m, "Storage", R"(What calp remembers
+between two calls (DESIGN.md §5): keyed reads, and ``commit`` of a WriteBatch, all or
+nothing. Every method releases the GIL and may be called from several threads;
+infrastructure failures raise StorageError (``calp.storage.unavailable``, ``.corrupt``,
+``.schema``, ``.failure``).
+
+A host may write its own storage in Python: subclass it, call ``super().__init__()``,
+and define every method below with the same arguments and answers (a record and its
+version as a ``(record, version)`` pair, None when absent). calp calls them from any
+thread, holding the GIL only during the call, and keeps the object alive as long as it
+uses it. ``commit`` receives batches already validated; it refuses with
+``StorageError.conflict``/``.duplicate`` (returned to calp as values) and must apply
+all or nothing. Any other exception, or an answer of the wrong shape, reaches calp as a
+storage failure carrying the Python message. Prove it with
+``calp.testing.run_storage_conformance``; ``examples/python/custom_storage.py`` is one.)")
+      .def(py::init<>(), "For subclasses written in Python.")
+      .def(
+          "find_person",
+          [](calp::storage& s, const person_arg& id) {
+            return versioned_or_none(without_gil([&] { return s.find_person(*id); }));
+          },
+          "id"_a, "The person ``id`` and its version, as ``(PersonRecord, int)``, or None.")
+      .def(
+          "find_person_by_nir",
+          [](calp::storage& s, const calp::nir& n) {
+            return versioned_or_none(without_gil([&] { return s.find_person_by_nir(n); }));
+          },
+          "nir"_a, "The person whose Nir this is, as ``(PersonRecord, int)``, or None.")
+      .def(
+          "find_person_by_provisional_id",
+          [](calp::storage& s, const calp::provisional_id& p) {
+            return versioned_or_none(without_gil([&] { return s.find_person_by_provisional_id(p); }));
+          },
+          "provisional_id"_a,
+          "The person whose ProvisionalId this is (whatever its validity), as ``(PersonRecord, int)``, or None.")
+      .def(
+          "find_persons_born_on",
+          [](calp::storage& s, calp::date birth_date, std::size_t limit) {
+            return versioned_list(without_gil([&] { return s.find_persons_born_on(birth_date, limit); }));
+          },
+          "birth_date"_a, "limit"_a,
+          "The persons whose civil status has this birth date, in id order, at most ``limit``, as "
+          "``(PersonRecord, version)`` pairs.")
       .def(
           "find_household",
           [](calp::storage& s, const dossier_arg& dossier) {
-            std::optional<calp::versioned<calp::household>> found;
-            {
-              py::gil_scoped_release nogil;
-              found = s.find_household(*dossier);
-            }
-            return versioned_or_none(std::move(found));
+            return versioned_or_none(without_gil([&] { return s.find_household(*dossier); }));
           },
           "dossier"_a, "The household of ``dossier`` and its version, as ``(Household, int)``, or None.")
       .def(
           "households_of",
           [](calp::storage& s, const person_arg& person) {
-            py::gil_scoped_release nogil;
-            return s.households_of(*person);
+            return without_gil([&] { return s.households_of(*person); });
           },
-          "person"_a, "The dossiers that list ``person`` as a member (also one who left), as DossierNumber.")
+          "person"_a,
+          "The dossiers that list ``person`` as a member (also one who left), in order, as DossierNumber.")
       .def(
           "find_households_of",
           [](calp::storage& s, const person_arg& person) {
-            std::vector<calp::versioned<calp::household>> found;
-            {
-              py::gil_scoped_release nogil;
-              found = s.find_households_of(*person);
-            }
-            return versioned_list(std::move(found));
+            return versioned_list(without_gil([&] { return s.find_households_of(*person); }));
           },
           "person"_a,
           "The households that list ``person``, as ``(Household, version)`` pairs in dossier order.")
       .def(
           "find_account",
           [](calp::storage& s, const person_arg& person) {
-            std::optional<calp::versioned<calp::account_record>> found;
-            {
-              py::gil_scoped_release nogil;
-              found = s.find_account(*person);
-            }
-            return versioned_or_none(std::move(found));
+            return versioned_or_none(without_gil([&] { return s.find_account(*person); }));
           },
           "person"_a, "The account of ``person`` and its version, as ``(AccountRecord, int)``, or None.")
       .def(
+          "find_account_by_franceconnect_sub",
+          [](calp::storage& s, const std::string& sub) {
+            return versioned_or_none(without_gil([&] { return s.find_account_by_franceconnect_sub(sub); }));
+          },
+          "sub"_a, "The account linked to this FranceConnect subject, as ``(AccountRecord, int)``, or None.")
+      .def(
+          "find_challenge",
+          [](calp::storage& s, const std::string& key) {
+            return versioned_or_none(without_gil([&] { return s.find_challenge(key); }));
+          },
+          "key"_a, "The challenge under ``key``, expired or consumed or not, as ``(ChallengeRecord, int)``, or None.")
+      .def(
+          "find_throttle",
+          [](calp::storage& s, const std::string& key) {
+            return versioned_or_none(without_gil([&] { return s.find_throttle(key); }));
+          },
+          "key"_a, "The failure counters under ``key``, as ``(ThrottleRecord, int)``, or None.")
+      .def(
+          "find_session",
+          [](calp::storage& s, const std::string& token_hash) {
+            return versioned_or_none(without_gil([&] { return s.find_session(token_hash); }));
+          },
+          "token_hash"_a, "The session under ``token_hash``, expired or not, as ``(SessionRecord, int)``, or None.")
+      .def(
+          "sessions_of",
+          [](calp::storage& s, const person_arg& person) {
+            return versioned_list(without_gil([&] { return s.sessions_of(*person); }));
+          },
+          "person"_a, "The sessions of ``person`` in token-hash order, as ``(SessionRecord, version)`` pairs.")
+      .def(
+          "audit_events",
+          [](calp::storage& s, const calp::audit_query& q) { return without_gil([&] { return s.audit_events(q); }); },
+          "query"_a, "The AuditEvents matching the AuditQuery, in ``seq`` order.")
+      .def(
+          "audit_tail", [](calp::storage& s) { return without_gil([&] { return s.audit_tail(); }); },
+          "The last AuditEvent appended (even when older ones were purged), or None.")
+      .def(
           "commit",
           [](calp::storage& s, const calp::write_batch& batch) {
-            calp::result<calp::commit_receipt> receipt = calp::fail(calp::errc::storage_invalid, "");
-            {
-              py::gil_scoped_release nogil;
-              receipt = s.commit(batch);
-            }
-            return unwrap(std::move(receipt));
+            return unwrap(without_gil([&] { return s.commit(batch); }));
           },
           "batch"_a,
-          R"(Applies every operation of ``batch`` or none. Raises StorageError: ``calp.storage.conflict``
-(a version that is not the stored one: read again), ``calp.storage.duplicate`` (a NIR, a
-provisional id, an e-mail of the household, a FranceConnect subject already used),
-``calp.storage.invalid`` (a malformed batch); ``field`` names the operation.)");
+          R"(Applies every operation of ``batch`` or none; returns a CommitReceipt. Raises StorageError:
+``calp.storage.conflict`` (a version that is not the stored one: read again),
+``calp.storage.duplicate`` (a NIR, a provisional id, an e-mail of the household, a
+FranceConnect subject already used), ``calp.storage.invalid`` (a malformed batch);
+``field`` names the operation.)");
+
+  py::class_<calp::storage_wrapper, py_storage_wrapper, calp::storage, std::shared_ptr<calp::storage_wrapper>>(
+      m, "StorageWrapper", R"(A storage that forwards every call to ``target``: subclass it and define
+the methods to change (count, log, inject failures); the others go to ``target`` without
+entering Python. Inside a method you define, ``super().<method>(…)`` or
+``self.target.<method>(…)`` reaches the target. Keeps ``target`` alive.)")
+      .def(py::init([](const py::object& target) {
+             return std::make_shared<py_storage_wrapper>(retain<calp::storage>(target, "Storage"));
+           }),
+           "target"_a, "Wraps ``target``, a calp.Storage.")
+      .def_property_readonly(
+          "target",
+          [](const calp::storage_wrapper& w) {
+            return static_cast<const py_storage_wrapper&>(w).wrapped();
+          },
+          "The storage wrapped.");
 
   py::class_<calp::memory_storage, calp::storage, std::shared_ptr<calp::memory_storage>>(
       m, "MemoryStorage", "A storage in this process's memory: for tests and examples; nothing survives it.")
