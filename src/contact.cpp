@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "detail/input_text.hpp"
+
 namespace calp {
 
 namespace {
@@ -163,7 +165,10 @@ std::string masked(const contact_point& c) {
   }
   const auto at = c.value.find('@');
   if (at == std::string::npos || at == 0) return "***";
-  return c.value.substr(0, 1) + "***" + c.value.substr(at);
+  // The first character, not the first byte: `é@…` must stay UTF-8.
+  const std::size_t first = detail::utf8_sequence_length(c.value);
+  if (first == 0 || first > at) return "***" + c.value.substr(at);
+  return c.value.substr(0, first) + "***" + c.value.substr(at);
 }
 
 }  // namespace calp

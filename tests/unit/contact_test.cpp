@@ -203,6 +203,8 @@ TEST_CASE("R13 masked shows a contact point without giving it away") {
   CHECK(masked(contact_kind::email, "no-at-sign") == "***");
   CHECK(masked(contact_kind::email, "@test.fr") == "***");
   CHECK(masked(contact_kind::email, "") == "***");
+  CHECK(masked(contact_kind::email, "élodie@exemple.fr") == "é***@exemple.fr");  // a character, not a byte
+  CHECK(masked(contact_kind::email, "\xC3@exemple.fr") == "***@exemple.fr");
 
   // What parse_* returns, masked, never holds the middle of it.
   const std::string m = masked(contact_kind::mobile, mobile("06 12 15 45 45"));
