@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import calp
 
 FAMILY_CLASSES = {
@@ -16,7 +18,14 @@ FAMILY_CLASSES = {
     "channel": calp.UnknownChannel,
     "policy": calp.InvalidPolicy,
     "storage": calp.StorageError,
+    "request": calp.InvalidRequest,
+    "code": calp.CodeError,
+    "audit": calp.AuditError,
+    "contact": calp.InvalidContact,
+    "account": calp.AccountError,
+    "civil_status": calp.InvalidCivilStatus,
 }
+NOT_INPUT = {calp.StorageError, calp.CodeError, calp.AuditError, calp.AccountError}
 
 
 def test_every_error_code_is_stable_and_maps_to_a_class_of_calp_error() -> None:
@@ -28,12 +37,21 @@ def test_every_error_code_is_stable_and_maps_to_a_class_of_calp_error() -> None:
         family = code.split(".")[1]
         cls = calp._error_class(code)
         assert issubclass(cls, calp.Error)
-        assert cls is FAMILY_CLASSES.get(family, calp.Error), code
+        assert cls is FAMILY_CLASSES[family], f"{code}: a new family needs its class in calp/__init__.py"
 
 
-def test_input_errors_are_value_errors_and_storage_errors_are_not() -> None:
+def test_input_errors_are_value_errors_and_the_others_are_not() -> None:
     for cls in FAMILY_CLASSES.values():
-        assert issubclass(cls, ValueError) == (cls is not calp.StorageError)
+        assert issubclass(cls, ValueError) == (cls not in NOT_INPUT), cls
+
+
+def test_errors_of_the_later_families_are_raised_with_their_class() -> None:
+    with pytest.raises(calp.AuditError) as raised:
+        calp.AuditKey.from_hex("zz")
+    assert raised.value.code == "calp.audit.key"
+    with pytest.raises(calp.CodeError) as raised:
+        calp.CodeKey.from_hex("12")
+    assert raised.value.code == "calp.code.key"
 
 
 def test_an_error_carries_code_message_and_field() -> None:

@@ -103,6 +103,35 @@ class StorageError(Error):
         return cls(message, "calp.storage.unavailable")
 
 
+class InvalidRequest(Error, ValueError):
+    """A decision request that is incomplete, e.g. front desk without an agent
+    (``calp.request.invalid``)."""
+
+
+class CodeError(Error):
+    """A verification code limit reached (``calp.code.limit``) or a malformed code key
+    (``calp.code.key``)."""
+
+
+class AuditError(Error):
+    """A malformed audit key (``calp.audit.key``) or a purge date or query the trail
+    cannot take (``calp.audit.invalid``)."""
+
+
+class InvalidContact(Error, ValueError):
+    """Not a French mobile number or not an e-mail address (``calp.contact.*``)."""
+
+
+class AccountError(Error):
+    """No such person or account (``calp.account.unknown``), or an account whose state
+    does not allow the operation (``calp.account.state``)."""
+
+
+class InvalidCivilStatus(Error, ValueError):
+    """A declared name, date, birthplace, parent or postal code that breaks its rule (R4,
+    ``calp.civil_status.*``)."""
+
+
 _FAMILIES: dict[str, type[Error]] = {
     "nir": InvalidNir,
     "provisional_id": InvalidProvisionalId,
@@ -115,6 +144,12 @@ _FAMILIES: dict[str, type[Error]] = {
     "channel": UnknownChannel,
     "policy": InvalidPolicy,
     "storage": StorageError,
+    "request": InvalidRequest,
+    "code": CodeError,
+    "audit": AuditError,
+    "contact": InvalidContact,
+    "account": AccountError,
+    "civil_status": InvalidCivilStatus,
 }
 
 
