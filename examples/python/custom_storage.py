@@ -95,11 +95,11 @@ class DictStorage(calp.Storage):
 
     def find_person_by_nir(self, nir: calp.Nir | str):
         with self._lock:
-            return self._tables["persons"].get(self._by_nir.get(_text(nir), ""))
+            return self._tables["persons"].get(self._by_nir.get(_key(calp.Nir, nir), ""))
 
     def find_person_by_provisional_id(self, provisional_id: calp.ProvisionalId | str):
         with self._lock:
-            return self._tables["persons"].get(self._by_provisional_id.get(_text(provisional_id), ""))
+            return self._tables["persons"].get(self._by_provisional_id.get(_key(calp.ProvisionalId, provisional_id), ""))
 
     def find_persons_born_on(self, birth_date: datetime.date, limit: int):
         with self._lock:
@@ -108,7 +108,7 @@ class DictStorage(calp.Storage):
 
     def find_household(self, dossier: calp.DossierNumber | str):
         with self._lock:
-            return self._tables["households"].get(_text(dossier))
+            return self._tables["households"].get(_key(calp.DossierNumber, dossier))
 
     def households_of(self, person: str):
         with self._lock:
@@ -315,10 +315,11 @@ class DictStorage(calp.Storage):
             many(self._tokens_of, record.person, record.token_hash)
 
 
-def _text(identifier: Any) -> str:
-    """An identifier as calp passes it (calp.DossierNumber, calp.Nir…) or as a Python
-    caller may (a str)."""
-    return identifier if isinstance(identifier, str) else identifier.value
+def _key(kind: Any, identifier: Any) -> str:
+    """The canonical text of an identifier as calp passes it (a calp.DossierNumber, Nir,
+    ProvisionalId) or as a Python caller may (text, parsed as calp's storages do: a
+    malformed one raises)."""
+    return (identifier if isinstance(identifier, kind) else kind.parse(identifier)).value
 
 
 def _check_version(i: int, stored: Optional[tuple[Any, int]], expected: int, what: str) -> None:

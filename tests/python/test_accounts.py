@@ -165,14 +165,22 @@ def test_r11_an_activation_code_opens_a_member_aged_15(
 
 
 def test_r3_a_certified_nir_rekeys_the_person(world: tuple[calp.Storage, RecordingNotifier, calp.AccountService]) -> None:
-    _, notifier, service = world
+    storage, notifier, service = world
     complete_first_connection(notifier, service)
-    service.certify_nir("alloc", calp.Nir.parse(CERTIFIED_NIR), "A4521")
+    with pytest.raises(calp.InvalidNir):
+        service.certify_nir("alloc", "2 95 10 99 126 111 94", "A4521")  # wrong key: nothing certified
+    service.certify_nir("alloc", "2 95 10 99 126 111 93", "A4521")  # text or calp.Nir
     assert service.login(CERTIFIED_NIR, PASSWORD).person == "alloc"
     assert service.login("P12345678", PASSWORD)  # still, during the transition
-    with pytest.raises(calp.Error) as again:
+    with pytest.raises(calp.AccountError) as again:
         service.certify_nir("alloc", calp.Nir.parse(CERTIFIED_NIR), "A4521")
     assert again.value.code == "calp.account.state"
+    found = storage.find_person_by_nir(CERTIFIED_NIR)
+    assert found is not None and found == storage.find_person_by_nir(calp.Nir.parse(CERTIFIED_NIR))
+    assert found[0].provisional_valid_until is not None
+    with pytest.raises(calp.InvalidProvisionalId):
+        storage.find_person_by_provisional_id("P123")
+    assert storage.find_person_by_provisional_id("P12345678")[0].id == "alloc"
 
 
 def test_malformed_identifiers_and_duplicate_imports(

@@ -105,14 +105,16 @@ def test_instants_in_other_time_zones_are_stored_in_utc(storage: calp.Storage) -
 
 
 def test_malformed_identifiers_raise_before_reaching_the_storage(storage: calp.Storage) -> None:
-    if isinstance(storage, DictStorage):
-        pytest.skip("Python code calling a storage written in Python reaches its methods directly")
     with pytest.raises(calp.InvalidDossierNumber):
         storage.find_household("12")
-    with pytest.raises(calp.InvalidPersonId):
-        storage.households_of("")
     with pytest.raises(TypeError):
         storage.find_household(1234567)
+    with pytest.raises(calp.InvalidNir):
+        storage.find_person_by_nir("1 85 01")
+    if isinstance(storage, DictStorage):
+        return  # Python calling a storage written in Python passes person ids as they are
+    with pytest.raises(calp.InvalidPersonId):
+        storage.households_of("")
 
 
 def test_r8_r19_the_storage_authorizer_decides_on_the_stored_household_and_audits(storage: calp.Storage) -> None:
@@ -213,6 +215,11 @@ def test_sqlite_shares_one_file_and_reports_failures(tmp_path: pathlib.Path) -> 
         calp.SqliteStorage(path, durability="sometimes")
     with pytest.raises(ValueError):
         calp.SqliteStorage(path, busy_timeout=-1)
+    unmapped = calp.SqliteStorage(path, mmap_bytes=0, cache_kib=1024, max_idle_connections=1)
+    assert unmapped.find_household("7654321") is not None
+    for bad in ({"mmap_bytes": -1}, {"cache_kib": -5}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            calp.SqliteStorage(path, **bad)
 
 
 def test_open_storage_names_a_storage_by_location(tmp_path: pathlib.Path) -> None:

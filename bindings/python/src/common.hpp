@@ -10,15 +10,18 @@
 #include <datetime.h>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "calp/date.hpp"
 #include "calp/error.hpp"
 #include "calp/ids.hpp"
+#include "calp/secret.hpp"
 #include "calp/time.hpp"
 
 namespace calp::python {
@@ -44,6 +47,21 @@ inline void unwrap(calp::result<void>&& r) {
 
 /// A `calp.Error` instance for `e`, not raised (an outcome's `problem`).
 [[nodiscard]] py::object error_object(const calp::error& e);
+
+/// The error code whose stable name is `name` (`"calp.nir.key"`), if there is one.
+[[nodiscard]] std::optional<calp::errc> errc_named(std::string_view name) noexcept;
+
+/// The enumerator of `E` among `all` whose stable name (`to_string`) is `name`;
+/// ValueError listing the names otherwise (`what` names the argument).
+template <class E, std::size_t N>
+E named(std::string_view name, const E (&all)[N], const char* what) {
+  std::string names;
+  for (const E e : all) {
+    if (calp::to_string(e) == name) return e;
+    names += (names.empty() ? "'" : ", '") + std::string(calp::to_string(e)) + "'";
+  }
+  throw py::value_error(std::string(what) + " must be one of " + names);
+}
 
 /// A `shared_ptr` to the C++ object inside `object` that also owns a reference to the
 /// Python object. pybind11 2.10 keeps only the C++ part of a Python subclass alive
@@ -90,6 +108,22 @@ struct dossier_arg {
   [[nodiscard]] const calp::dossier_number& operator*() const noexcept { return *parsed; }
 };
 
+/// A NIR or provisional identifier given as `calp.Nir`/`calp.ProvisionalId` or as a
+/// string (parsed; a malformed one raises `calp.InvalidNir`/`calp.InvalidProvisionalId`).
+template <class Id>
+struct identifier_arg {
+  std::optional<Id> parsed;  // always set once loaded
+  [[nodiscard]] const Id& operator*() const noexcept { return *parsed; }
+};
+using nir_arg = identifier_arg<calp::nir>;
+using provisional_id_arg = identifier_arg<calp::provisional_id>;
+
+/// A secret (password, code, token) given from Python as `str` (its UTF-8 bytes) or
+/// `bytes`, copied straight into a `calp::secret`, which wipes it.
+struct secret_arg {
+  calp::secret value;
+};
+
 /// A person id given as a string (`calp.InvalidPersonId` when malformed).
 struct person_arg {
   std::optional<calp::person_id> parsed;  // always set once loaded
@@ -103,6 +137,7 @@ void bind_decide(py::module_& m);
 void bind_storage(py::module_& m);
 void bind_services(py::module_& m);
 void bind_accounts(py::module_& m);
+void bind_forms(py::module_& m);
 
 }  // namespace calp::python
 
@@ -179,6 +214,56 @@ struct type_caster<calp::python::dossier_arg> {
     if (!isinstance<str>(src)) return false;
     value.parsed = calp::python::unwrap(calp::dossier_number::parse(src.cast<std::string>()));
     return true;
+  }
+};
+
+template <class Id>
+constexpr auto identifier_arg_name() {
+  if constexpr (std::is_same_v<Id, calp::nir>) {
+    return const_name("Nir | str");
+  } else {
+    return const_name("ProvisionalId | str");
+  }
+}
+
+template <class Id>
+struct type_caster<calp::python::identifier_arg<Id>> {
+  PYBIND11_TYPE_CASTER(calp::python::identifier_arg<Id>, identifier_arg_name<Id>());
+
+  bool load(handle src, bool) {
+    if (isinstance<Id>(src)) {
+      value.parsed = src.cast<Id>();
+      return true;
+    }
+    if (!isinstance<str>(src)) return false;
+    value.parsed = calp::python::unwrap(Id::parse(src.cast<std::string>()));
+    return true;
+  }
+};
+
+template <>
+struct type_caster<calp::python::secret_arg> {
+  PYBIND11_TYPE_CASTER(calp::python::secret_arg, const_name("str | bytes"));
+
+  bool load(handle src, bool) {
+    if (!src) return false;
+    // Read the object's own buffer: no intermediate std::string that would outlive the
+    // call unwiped.
+    if (PyUnicode_Check(src.ptr())) {
+      Py_ssize_t size = 0;
+      const char* data = PyUnicode_AsUTF8AndSize(src.ptr(), &size);
+      if (data == nullptr) throw error_already_set();
+      value.value = calp::secret(std::string_view(data, static_cast<std::size_t>(size)));
+      return true;
+    }
+    if (PyBytes_Check(src.ptr())) {
+      char* data = nullptr;
+      Py_ssize_t size = 0;
+      if (PyBytes_AsStringAndSize(src.ptr(), &data, &size) != 0) throw error_already_set();
+      value.value = calp::secret(std::string_view(data, static_cast<std::size_t>(size)));
+      return true;
+    }
+    return false;
   }
 };
 

@@ -20,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
   calp::python::bind_authorizer(m);
   calp::python::bind_services(m);
   calp::python::bind_accounts(m);
+  calp::python::bind_forms(m);
 }

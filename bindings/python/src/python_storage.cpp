@@ -24,13 +24,9 @@ std::optional<calp::errc> storage_errc(py::handle raised) {
   if (!py::isinstance(raised, py::module_::import("calp").attr("StorageError"))) return std::nullopt;
   const auto code = py::getattr(raised, "code", py::none());
   if (!py::isinstance<py::str>(code)) return std::nullopt;
-  const auto name = code.cast<std::string>();
-  for (const auto c : {errc::storage_location, errc::storage_unavailable, errc::storage_corrupt,
-                       errc::storage_schema, errc::storage_failure, errc::storage_conflict,
-                       errc::storage_duplicate, errc::storage_invalid}) {
-    if (to_string(c) == name) return c;
-  }
-  return std::nullopt;
+  const auto known = errc_named(code.cast<std::string>());
+  if (!known || !to_string(*known).starts_with("calp.storage.")) return std::nullopt;
+  return known;
 }
 
 // A refusal a storage reports as a value (conflict, duplicate, invalid batch): the

@@ -40,45 +40,6 @@
 
 namespace calp::python {
 
-/// A secret given from Python as `str` (its UTF-8 bytes) or `bytes`.
-struct secret_arg {
-  calp::secret value;
-};
-
-}  // namespace calp::python
-
-namespace pybind11::detail {
-
-template <>
-struct type_caster<calp::python::secret_arg> {
-  PYBIND11_TYPE_CASTER(calp::python::secret_arg, const_name("str | bytes"));
-
-  bool load(handle src, bool) {
-    if (!src) return false;
-    // Read the object's own buffer: no intermediate std::string that would outlive the
-    // call unwiped.
-    if (PyUnicode_Check(src.ptr())) {
-      Py_ssize_t size = 0;
-      const char* data = PyUnicode_AsUTF8AndSize(src.ptr(), &size);
-      if (data == nullptr) throw error_already_set();
-      value.value = calp::secret(std::string_view(data, static_cast<std::size_t>(size)));
-      return true;
-    }
-    if (PyBytes_Check(src.ptr())) {
-      char* data = nullptr;
-      Py_ssize_t size = 0;
-      if (PyBytes_AsStringAndSize(src.ptr(), &data, &size) != 0) throw error_already_set();
-      value.value = calp::secret(std::string_view(data, static_cast<std::size_t>(size)));
-      return true;
-    }
-    return false;
-  }
-};
-
-}  // namespace pybind11::detail
-
-namespace calp::python {
-
 namespace {
 
 using namespace pybind11::literals;
@@ -1071,9 +1032,9 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           "token"_a, "R15: may the person of ``token`` file a benefit request now?")
       .def(
           "certify_nir",
-          [](py_account_service& self, const person_arg& person, const calp::nir& certified,
+          [](py_account_service& self, const person_arg& person, const nir_arg& certified,
              std::string_view agent) {
-            unwrap(released([&] { return self.service->certify_nir(*person, certified, agent); }));
+            unwrap(released([&] { return self.service->certify_nir(*person, *certified, agent); }));
           },
           "person"_a, "nir"_a, "agent"_a,
           "The Caf certified ``nir`` for a person known by a provisional identifier, which still opens "

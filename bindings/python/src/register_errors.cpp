@@ -3,6 +3,7 @@
 // plain Python classes with docstrings; the family of a code picks the class there.
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,17 @@ py::object error_object(const calp::error& e) {
   const std::string code(to_string(e.code));
   const py::object cls = py::module_::import("calp").attr("_error_class")(code);
   return cls(e.message, code, e.field);
+}
+
+std::optional<calp::errc> errc_named(std::string_view name) noexcept {
+  // The codes are numbered from 0 without gaps; past the last one `to_string` answers
+  // "calp.unknown".
+  for (std::uint16_t c = 0;; ++c) {
+    const auto code = static_cast<calp::errc>(c);
+    const std::string_view known = to_string(code);
+    if (known == "calp.unknown") return std::nullopt;
+    if (known == name) return code;
+  }
 }
 
 namespace {
@@ -47,12 +59,9 @@ void bind_errors(py::module_& m) {
       "error_codes",
       [] {
         py::list codes;
-        // The codes are numbered from 0 without gaps; past the last one `to_string`
-        // answers "calp.unknown".
-        for (std::uint16_t c = 0;; ++c) {
-          const auto name = to_string(static_cast<calp::errc>(c));
-          if (name == "calp.unknown") break;
-          codes.append(std::string(name));
+        // Numbered from 0 without gaps, as `errc_named` reads them.
+        for (std::uint16_t c = 0; to_string(static_cast<calp::errc>(c)) != "calp.unknown"; ++c) {
+          codes.append(std::string(to_string(static_cast<calp::errc>(c))));
         }
         return codes;
       },

@@ -20,17 +20,6 @@ namespace {
 
 using namespace pybind11::literals;
 
-// The enumerator of `E` whose stable name is `name`; ValueError listing them otherwise.
-template <class E, std::size_t N>
-E named(std::string_view name, const E (&all)[N], const char* what) {
-  std::string names;
-  for (const E e : all) {
-    if (calp::to_string(e) == name) return e;
-    names += (names.empty() ? "'" : ", '") + std::string(calp::to_string(e)) + "'";
-  }
-  throw py::value_error(std::string(what) + " must be one of " + names);
-}
-
 constexpr calp::account_state account_states[] = {
     calp::account_state::awaiting_first_connection, calp::account_state::first_connection,
     calp::account_state::active, calp::account_state::disabled};

@@ -4,6 +4,7 @@
 // clock written in Python) are held through `retain`, so the Python object lives as
 // long as C++ uses it.
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -123,14 +124,14 @@ storage failure carrying the Python message. Prove it with
           "id"_a, "The person ``id`` and its version, as ``(PersonRecord, int)``, or None.")
       .def(
           "find_person_by_nir",
-          [](calp::storage& s, const calp::nir& n) {
-            return versioned_or_none(without_gil([&] { return s.find_person_by_nir(n); }));
+          [](calp::storage& s, const nir_arg& n) {
+            return versioned_or_none(without_gil([&] { return s.find_person_by_nir(*n); }));
           },
-          "nir"_a, "The person whose Nir this is, as ``(PersonRecord, int)``, or None.")
+          "nir"_a, "The person whose Nir (or NIR text) this is, as ``(PersonRecord, int)``, or None.")
       .def(
           "find_person_by_provisional_id",
-          [](calp::storage& s, const calp::provisional_id& p) {
-            return versioned_or_none(without_gil([&] { return s.find_person_by_provisional_id(p); }));
+          [](calp::storage& s, const provisional_id_arg& p) {
+            return versioned_or_none(without_gil([&] { return s.find_person_by_provisional_id(*p); }));
           },
           "provisional_id"_a,
           "The person whose ProvisionalId this is (whatever its validity), as ``(PersonRecord, int)``, or None.")
@@ -245,11 +246,21 @@ entering Python. Inside a method you define, ``super().<method>(…)`` or
   py::class_<calp::sqlite_storage, calp::storage, std::shared_ptr<calp::sqlite_storage>>(
       m, "SqliteStorage", "The embedded default storage: one SQLite file, shareable by several processes.")
       .def(py::init([](const std::string& path, double busy_timeout, std::string_view durability,
-                       const std::optional<audit_key_handle>& audit_key) {
+                       const std::optional<audit_key_handle>& audit_key, std::optional<std::int64_t> mmap_bytes,
+                       std::optional<std::int64_t> cache_kib, std::optional<std::size_t> max_idle_connections) {
              calp::sqlite_options options;
              options.path = path;
              options.audit_key = key_of(audit_key);
              options.busy_timeout = milliseconds_from(busy_timeout, "busy_timeout");
+             if (mmap_bytes) {
+               if (*mmap_bytes < 0) throw py::value_error("mmap_bytes must not be negative");
+               options.mmap_bytes = *mmap_bytes;
+             }
+             if (cache_kib) {
+               if (*cache_kib < 0) throw py::value_error("cache_kib must not be negative");
+               options.cache_kib = *cache_kib;
+             }
+             if (max_idle_connections) options.max_idle_connections = *max_idle_connections;
              if (durability == "power_loss") {
                options.durability = calp::sqlite_durability::power_loss;
              } else if (durability == "process_crash") {
@@ -261,12 +272,18 @@ entering Python. Inside a method you define, ``super().<method>(…)`` or
              return std::make_shared<calp::sqlite_storage>(std::move(options));
            }),
            "path"_a, py::kw_only(), "busy_timeout"_a = 5.0, "durability"_a = "power_loss",
-           "audit_key"_a = py::none(),
+           "audit_key"_a = py::none(), "mmap_bytes"_a = py::none(), "cache_kib"_a = py::none(),
+           "max_idle_connections"_a = py::none(),
            R"(Opens the SQLite file ``path``, creating it (its folder must exist) or migrating it forward.
 ``audit_key`` (an AuditKey): every audit event appended through this storage is chained.
 ``busy_timeout``: seconds a call waits for another writer. ``durability``: ``'power_loss'``
-(every commit synced) or ``'process_crash'``. Raises StorageError (``calp.storage.location``,
-``.unavailable``, ``.corrupt``, ``.schema``), leaving the file as it was.)");
+(every commit synced) or ``'process_crash'``. ``mmap_bytes`` (default 1 GiB): bytes of the
+file each connection maps for reading; set 0 when commits are frequent while deciding
+(an AuditWriter, many logins): each commit unmaps the file in every other connection
+(bench/RESULTS.md measured decisions 7 times slower). ``cache_kib``: page cache per
+connection. ``max_idle_connections``: connections kept open for the next callers.
+Raises StorageError (``calp.storage.location``, ``.unavailable``, ``.corrupt``,
+``.schema``), leaving the file as it was.)");
 #endif
 
 #ifdef CALP_PYTHON_HAVE_POSTGRES
