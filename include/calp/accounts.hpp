@@ -145,6 +145,17 @@ struct account_config {
   franceconnect_config franceconnect = {};
 };
 
+/// Throws `std::invalid_argument` naming the first setting of `config` no flow can work
+/// with: an empty `terms_version`; hashing parameters outside Argon2id's limits; a
+/// password policy no password satisfies (`min_length` 0 or above `max_length`); a
+/// duration that is zero where it must not be (code, session and activation validity,
+/// the throttle window) or longer than 100 years (the instants computed from it would
+/// leave calp's years); code or failure counts of 0 or over 1,000; a throttle whose
+/// `max_delay` is below `first_delay`; no code allowed per day; a FranceConnect issuer
+/// without a client id. `account_service` calls it; a host may call it first to report
+/// a bad configuration file before anything else starts.
+void validate_account_config(const account_config& config);
+
 /// What a login or an activation came to.
 enum class login_outcome : std::uint8_t {
   signed_in,             ///< a session is open: see `next_step`
@@ -331,7 +342,7 @@ class account_service {
  public:
   /// `server_key` keys every stored hash of a code and every throttle key: every
   /// process sharing the storage needs the same key. Throws `std::invalid_argument` when
-  /// `config.terms_version` is empty or the hashing parameters are out of range.
+  /// `validate_account_config(config)` does.
   account_service(storage& store, notifier& notify, calp::clock& clock, account_config config,
                   code_key server_key);
   ~account_service();

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 
@@ -105,18 +107,63 @@ std::string_view to_string(recovery_outcome o) noexcept {
 // ---------------------------------------------------------------------------------
 // impl: seams, keys, commits
 
+namespace {
+
+// At most 100 years: every instant computed from a duration (an expiry, the end of a
+// transition) must stay within calp's years.
+constexpr std::chrono::seconds longest = std::chrono::days{36'500};
+constexpr std::uint32_t most_codes = 1'000;
+
+void require(bool holds, std::string_view what) {
+  if (!holds) throw std::invalid_argument(fmt::format("account_config::{}", what));
+}
+
+void check_duration(std::chrono::seconds d, std::string_view name, bool zero_allowed) {
+  require(d.count() >= 0 && (zero_allowed || d.count() > 0),
+          fmt::format("{} must be {} ({} s)", name, zero_allowed ? "0 or more" : "positive", d.count()));
+  require(d <= longest, fmt::format("{} must be at most 36500 days ({} s)", name, d.count()));
+}
+
+void check_count(std::uint32_t n, std::string_view name) {
+  require(n >= 1 && n <= most_codes, fmt::format("{} must be 1 to {} ({})", name, most_codes, n));
+}
+
+}  // namespace
+
+void validate_account_config(const account_config& c) {
+  require(!c.terms_version.empty(), "terms_version is required (R16)");
+  static_cast<void>(password_hasher(c.password_hashing));  // throws outside Argon2id's limits
+  require(c.passwords.min_length >= 1 && c.passwords.min_length <= c.passwords.max_length,
+          fmt::format("passwords: min_length ({}) must be 1 to max_length ({})", c.passwords.min_length,
+                      c.passwords.max_length));
+  check_duration(c.codes.sms_validity, "codes.sms_validity", false);
+  check_duration(c.codes.email_validity, "codes.email_validity", false);
+  check_count(c.codes.max_new_codes, "codes.max_new_codes");
+  check_count(c.codes.max_failed_attempts, "codes.max_failed_attempts");
+  check_duration(c.throttle.first_delay, "throttle.first_delay", true);
+  check_duration(c.throttle.max_delay, "throttle.max_delay", true);
+  require(c.throttle.max_delay >= c.throttle.first_delay, "throttle.max_delay must not be below first_delay");
+  check_duration(c.throttle.window, "throttle.window", false);
+  check_count(c.throttle.max_failures_per_window, "throttle.max_failures_per_window");
+  check_duration(c.sessions.idle, "sessions.idle", false);
+  check_duration(c.sessions.absolute, "sessions.absolute", false);
+  check_duration(c.sessions.first_connection, "sessions.first_connection", false);
+  check_duration(c.sessions.touch_interval, "sessions.touch_interval", true);
+  check_duration(c.activation_validity, "activation_validity", false);
+  check_duration(c.provisional_transition, "provisional_transition", true);
+  check_count(c.max_codes_per_day, "max_codes_per_day");
+  require(c.franceconnect.issuer.empty() || !c.franceconnect.client_id.empty(),
+          "franceconnect.client_id is required when franceconnect.issuer is set (R18)");
+}
+
 account_service::impl::impl(storage& s, notifier& n, calp::clock& c, account_config cfg,
                             code_key key)
     : store(s),
       notify(n),
       clock(c),
-      config(std::move(cfg)),
+      config((validate_account_config(cfg), std::move(cfg))),
       server_key(std::move(key)),
-      hasher(config.password_hashing) {
-  if (config.terms_version.empty()) {
-    throw std::invalid_argument("account_config::terms_version is required (R16)");
-  }
-}
+      hasher(config.password_hashing) {}
 
 std::string account_service::impl::login_throttle_key(const login_identifier& id) const {
   return "login:" + detail::keyed_digest(server_key, "calp.login_throttle.v1", {id.str()});

@@ -608,8 +608,8 @@ def test_bad_values_are_refused_when_set_and_the_old_value_stays() -> None:
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda c: setattr(c, "terms_version", ""), "terms_version must not be empty"),
-    (lambda c: setattr(c.passwords, "max_length", 6), r"passwords.max_length \(6\) must not be below"),
+    (lambda c: setattr(c, "terms_version", ""), "terms_version is required"),
+    (lambda c: setattr(c.passwords, "max_length", 6), r"min_length \(8\) must be 1 to max_length \(6\)"),
     (lambda c: setattr(c, "franceconnect", calp.FranceConnectConfig(issuer="https://fc.example")),
      "client_id is required"),
 ])

@@ -271,25 +271,13 @@ py::object callable_of(const Function& f) {
   return py::none();
 }
 
-// What `account_service`'s constructor checks (the CGU version, the Argon2id limits), and
-// what it leaves to the host but the Python binding refuses, since each makes a flow
-// unusable or throws only once a person is in the middle of it: a password policy no
-// password can satisfy, FranceConnect with an issuer but no client id (`check_claims`
-// throws at the callback). Single values (a negative duration…) are checked when set.
+// The whole configuration, checked as `account_service` will (`validate_account_config`),
+// before the CodeKey is taken: a bad one raises ValueError and leaves the key usable.
 void check_config(const calp::account_config& c) {
-  if (c.terms_version.empty()) throw py::value_error("terms_version must not be empty");
   try {
-    const calp::password_hasher check(c.password_hashing);
-  } catch (const std::invalid_argument&) {
-    throw py::value_error("password_hashing: ops_limit or mem_limit outside Argon2id's limits");
-  }
-  if (c.passwords.max_length < c.passwords.min_length) {
-    throw py::value_error("passwords.max_length (" + std::to_string(c.passwords.max_length) +
-                          ") must not be below passwords.min_length (" + std::to_string(c.passwords.min_length) +
-                          ")");
-  }
-  if (!c.franceconnect.issuer.empty() && c.franceconnect.client_id.empty()) {
-    throw py::value_error("franceconnect.client_id is required when franceconnect.issuer is set");
+    calp::validate_account_config(c);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
   }
 }
 
