@@ -616,7 +616,10 @@ def test_bad_values_are_refused_when_set_and_the_old_value_stays() -> None:
 def test_inconsistent_settings_are_refused_when_the_service_is_built(
         change: Callable[[calp.AccountConfig], None], message: str) -> None:
     cfg = config()
+    config().validate()
     change(cfg)
+    with pytest.raises(ValueError, match=message):
+        cfg.validate()
     key = calp.CodeKey.generate()
     with pytest.raises(ValueError, match=message):
         calp.AccountService(calp.MemoryStorage(), RecordingNotifier(), None, cfg, key)

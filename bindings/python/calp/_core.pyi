@@ -835,6 +835,7 @@ class AccountConfig:
         franceconnect_client_id: str = "",
         franceconnect_min_acr: str | None = None,
     ) -> None: ...
+    def validate(self) -> None: ...
     terms_version: str
     password_hashing: PasswordHashing
     passwords: PasswordPolicy

@@ -614,6 +614,9 @@ settings are checked against each other (ValueError).)");
             "``franceconnect`` means calp's defaults. ``franceconnect_issuer``, ``franceconnect_client_id`` "
             "and ``franceconnect_min_acr`` are a shorthand for ``franceconnect=FranceConnectConfig(...)``; "
             "give one or the other. See each property for the others.");
+    cls.def("validate", &check_config,
+            "Raises ValueError naming the first setting no flow can work with, as AccountService "
+            "would (``validate_account_config``): to report a bad configuration before anything starts.");
     cls.def_readwrite("terms_version", &calp::account_config::terms_version,
                       "The current CGU version (R16); must not be empty.")
         .def_readwrite("password_hashing", &calp::account_config::password_hashing, "The Argon2id cost.")
