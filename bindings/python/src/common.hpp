@@ -48,6 +48,9 @@ inline void unwrap(calp::result<void>&& r) {
 /// A `calp.Error` instance for `e`, not raised (an outcome's `problem`).
 [[nodiscard]] py::object error_object(const calp::error& e);
 
+/// `s` as Python writes a str in a repr (`'zoé'`, quotes and control characters escaped).
+inline std::string quoted(std::string_view s) { return py::repr(py::str(std::string(s))).cast<std::string>(); }
+
 /// The error code whose stable name is `name` (`"calp.nir.key"`), if there is one.
 [[nodiscard]] std::optional<calp::errc> errc_named(std::string_view name) noexcept;
 

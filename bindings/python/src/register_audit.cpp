@@ -32,8 +32,6 @@ audit_key_handle share(calp::result<calp::audit_key>&& key) {
   return audit_key_handle{std::make_shared<const calp::audit_key>(unwrap(std::move(key)))};
 }
 
-std::string quoted(std::string_view s) { return std::string(py::repr(py::str(std::string(s)))); }
-
 }  // namespace
 
 void bind_audit_key(py::module_& m) {

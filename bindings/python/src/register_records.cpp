@@ -27,8 +27,6 @@ constexpr calp::contact_kind contact_kinds[] = {calp::contact_kind::mobile, calp
 constexpr calp::gender genders[] = {calp::gender::female, calp::gender::male};
 constexpr calp::session_kind session_kinds[] = {calp::session_kind::first_connection, calp::session_kind::full};
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 // `batch.<op>(…)` returning the batch, so that calls chain as in C++.
 template <class... Args>
 auto chained(calp::write_batch& (calp::write_batch::*op)(Args...)) {
