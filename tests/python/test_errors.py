@@ -52,6 +52,9 @@ def test_errors_of_the_later_families_are_raised_with_their_class() -> None:
     with pytest.raises(calp.CodeError) as raised:
         calp.CodeKey.from_hex("12")
     assert raised.value.code == "calp.code.key"
+    with pytest.raises(calp.CodeError):
+        calp.CodeKey.from_bytes(b"\x01" * 31)
+    assert not calp.CodeKey.from_bytes(b"\x01" * 32).taken
 
 
 def test_an_error_carries_code_message_and_field() -> None:

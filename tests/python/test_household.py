@@ -85,3 +85,14 @@ def test_each_malformed_household_raises_the_error_the_cpp_tests_expect(name: st
     assert caught.value.code == expected["code"]
     assert caught.value.field == expected["field"]
     assert type(caught.value) is ERROR_CLASSES[expected["code"].split(".")[1]]
+
+
+def test_standing_at_gives_the_role_in_french_for_a_front_desk_screen() -> None:
+    h = calp.Household.from_dict(DESIGN_EXAMPLE)
+    assert h.standing_at("p2", datetime.date(2026, 11, 28)) == {
+        "role": "conjoint_allocataire", "libelle": "conjoint allocataire", "has_delegation": True, "in_couple": True}
+    assert h.standing_at("p2", datetime.date(2026, 1, 14))["has_delegation"] is False
+    assert h.standing_at("nobody", datetime.date(2026, 11, 28))["role"] == "not_member"
+    for person in ("p1", "p2", "p3", "p4"):
+        day = datetime.date(2026, 11, 28)
+        assert h.standing_at(person, day)["role"] == h.role_at(person, day)

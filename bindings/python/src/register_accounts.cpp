@@ -11,6 +11,7 @@
 // `datetime.timedelta` in whole seconds. Its two Python callables (the legacy password
 // verifier, the provisional identifier source) are held so that the service may copy and
 // call them from any thread without the GIL; each call takes it.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -312,6 +313,16 @@ audit key. Never printable. An AccountService takes it: a CodeKey serves one ser
 load the key again (``from_hex``) for another.)")
       .def_static(
           "generate", [] { return hold(calp::code_key::generate()); }, "A new key from libsodium's random generator.")
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& raw) {
+            const std::string_view view = raw;
+            std::vector<unsigned char> bytes(view.begin(), view.end());
+            auto key = calp::code_key::from_bytes(bytes);
+            std::fill(bytes.begin(), bytes.end(), static_cast<unsigned char>(0));
+            return hold(unwrap(std::move(key)));
+          },
+          "raw"_a, "A key from exactly 32 bytes (a secrets manager's). Raises CodeError ``calp.code.key``.")
       .def_static(
           "from_hex", [](std::string_view hex) { return hold(unwrap(calp::code_key::from_hex(hex))); }, "hex"_a,
           "A key from exactly 64 hex digits. Raises calp.Error ``calp.code.key`` (the message never "

@@ -123,6 +123,18 @@ InvalidPersonId; the error's ``field`` names the place (``members[1].role``).)")
           "The role derived on ``at`` (R5–R7): ``'allocataire'``, ``'conjoint'``, "
           "``'conjoint_allocataire'``, ``'other'``, ``'under_15'`` or ``'not_member'``.")
       .def(
+          "standing_at",
+          [](const calp::household& h, std::string_view person, calp::date at) {
+            const calp::standing st = calp::standing_at(h, person, at);
+            return py::dict("role"_a = std::string(calp::to_string(st.role)),
+                            "libelle"_a = std::string(calp::libelle(st.role)),
+                            "has_delegation"_a = st.has_delegation, "in_couple"_a = st.in_couple);
+          },
+          "person"_a, "at"_a,
+          "What the policy knows of ``person`` on ``at``, for a front-desk screen: a dict with "
+          "``role`` (as ``role_at``), ``libelle`` (the role in French, ``'conjoint allocataire'``), "
+          "``has_delegation`` (the conjoint's délégation applies, R7) and ``in_couple``.")
+      .def(
           "__eq__", [](const calp::household& a, const calp::household& b) { return a == b; },
           py::is_operator())
       .def("__repr__", [](const calp::household& h) {
