@@ -20,7 +20,8 @@ import pytest
 
 import calp
 from conftest import COUPLE, FixedClock, RecordingNotifier
-from test_accounts import CERTIFIED_NIR, CLAIMS, DURAND, LEGACY, PASSWORD, TERMS, complete, last_code
+from test_accounts import (CERTIFIED_NIR, CLAIMS, DURAND, LEGACY, PASSWORD, TERMS, complete,
+                           import_franceconnect_people, last_code)
 
 MINUTE = datetime.timedelta(minutes=1)
 SOLO = "P34567890"
@@ -521,12 +522,7 @@ def test_r18_franceconnect_config_object_sets_min_acr_and_login_validity() -> No
                                   login_validity=2 * MINUTE, min_acr="eidas2")
     storage = calp.MemoryStorage()
     service, clock, _ = service_with(storage, config(franceconnect=fc), clock=FixedClock(now))
-    for p in CLAIMS["people"]:
-        civil = calp.CivilStatus(family_name=p["family_name"], given_names=p["given_names"], gender=p["gender"],
-                                 birth_date=datetime.date.fromisoformat(p["birth_date"]),
-                                 birth_country=p["birth_country"], birth_place=p.get("birth_place", ""),
-                                 birth_city=p.get("birth_city", ""))
-        service.import_account(calp.PersonRecord(p["id"], civil_status=civil))
+    import_franceconnect_people(service)
     assert service.begin_franceconnect().acr == "eidas2"  # the minimum, whatever was asked
     assert service.begin_franceconnect("eidas1").acr == "eidas2"
     # The scenario's token says eidas1: below the configured minimum.

@@ -331,13 +331,18 @@ def franceconnect_service(storage: calp.Storage, notifier: RecordingNotifier | N
                                 franceconnect_client_id=provider["client_id"])
     service = calp.AccountService(storage, notifier or RecordingNotifier(), FixedClock(now), config,
                                   calp.CodeKey.generate())
+    import_franceconnect_people(service)
+    return service
+
+
+def import_franceconnect_people(service: calp.AccountService) -> None:
+    """The persons of the FranceConnect fixture, known by their civil status."""
     for p in CLAIMS["people"]:
         civil = calp.CivilStatus(family_name=p["family_name"], given_names=p["given_names"], gender=p["gender"],
                                  birth_date=datetime.date.fromisoformat(p["birth_date"]),
                                  birth_country=p["birth_country"], birth_place=p.get("birth_place", ""),
                                  birth_city=p.get("birth_city", ""))
         service.import_account(calp.PersonRecord(p["id"], civil_status=civil))
-    return service
 
 
 def complete(service: calp.AccountService, scenario: str) -> calp.FranceConnectResult:

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -50,6 +51,13 @@ inline void unwrap(calp::result<void>&& r) {
 
 /// `s` as Python writes a str in a repr (`'zoé'`, quotes and control characters escaped).
 inline std::string quoted(std::string_view s) { return py::repr(py::str(std::string(s))).cast<std::string>(); }
+
+/// The bytes of `raw`, read in place: a key given as bytes is not copied into memory
+/// nobody would wipe (the Python object is the caller's to drop).
+inline std::span<const unsigned char> byte_span(const py::bytes& raw) {
+  const std::string_view view = raw;
+  return {reinterpret_cast<const unsigned char*>(view.data()), view.size()};
+}
 
 /// The error code whose stable name is `name` (`"calp.nir.key"`), if there is one.
 [[nodiscard]] std::optional<calp::errc> errc_named(std::string_view name) noexcept;

@@ -315,13 +315,7 @@ load the key again (``from_hex``) for another.)")
           "generate", [] { return hold(calp::code_key::generate()); }, "A new key from libsodium's random generator.")
       .def_static(
           "from_bytes",
-          [](const py::bytes& raw) {
-            const std::string_view view = raw;
-            std::vector<unsigned char> bytes(view.begin(), view.end());
-            auto key = calp::code_key::from_bytes(bytes);
-            std::fill(bytes.begin(), bytes.end(), static_cast<unsigned char>(0));
-            return hold(unwrap(std::move(key)));
-          },
+          [](const py::bytes& raw) { return hold(unwrap(calp::code_key::from_bytes(byte_span(raw)))); },
           "raw"_a, "A key from exactly 32 bytes (a secrets manager's). Raises CodeError ``calp.code.key``.")
       .def_static(
           "from_hex", [](std::string_view hex) { return hold(unwrap(calp::code_key::from_hex(hex))); }, "hex"_a,

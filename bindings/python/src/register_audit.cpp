@@ -49,13 +49,7 @@ never printed: its repr shows no byte of it, and there is no way to read it back
           "quotes the text.")
       .def_static(
           "from_bytes",
-          [](const py::bytes& raw) {
-            const std::string_view view = raw;
-            std::vector<unsigned char> bytes(view.begin(), view.end());
-            auto key = calp::audit_key::from_bytes(bytes);
-            std::fill(bytes.begin(), bytes.end(), static_cast<unsigned char>(0));
-            return share(std::move(key));
-          },
+          [](const py::bytes& raw) { return share(calp::audit_key::from_bytes(byte_span(raw))); },
           "raw"_a, "A key from exactly 32 bytes. Raises calp.Error ``calp.audit.key``.")
       .def("__repr__", [](const audit_key_handle&) { return std::string("AuditKey(<secret>)"); });
 }
