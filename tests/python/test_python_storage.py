@@ -177,6 +177,15 @@ def test_calp_validates_a_batch_before_python_sees_it(faulty: Faulty) -> None:
     with pytest.raises(calp.StorageError, match="operations.0..payload"):
         calp.WriteBatch().put(bad, 0).validate()
 
+    class Wrapped(calp.StorageWrapper):
+        def commit(self, batch):  # type: ignore[no-untyped-def]
+            seen.append(batch)
+            return super().commit(batch)
+
+    with pytest.raises(calp.StorageError) as raised:
+        calp.Storage.commit(Wrapped(faulty), calp.WriteBatch().put(bad, 0))
+    assert raised.value.code == "calp.storage.invalid" and seen == []
+
 
 class Shapeless(DictStorage):
     """Answers what a test puts in ``answers``, whatever its shape."""

@@ -395,6 +395,7 @@ result<commit_receipt> py_storage_wrapper::commit(const write_batch& batch) {
   if (!inside_override(self, "commit")) {
     py::gil_scoped_acquire gil;
     if (const py::function f = py::get_override(self, "commit")) {
+      if (auto valid = batch.validate(); !valid) return unexpected<error>{valid.error()};
       const override_scope scope(self, "commit");
       return python_commit(f, batch);
     }
