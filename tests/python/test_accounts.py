@@ -313,10 +313,12 @@ def test_r15_r4_a_primo_demandeur_registers_and_sees_the_recap(storage: calp.Sto
     assert service.remind_provisional_id("nobody", datetime.date(1990, 5, 4), "email",
                                          "x@example.org") == "accepted"
     full = service.login(done.provisional.value, PASSWORD).token
-    outcome, errors = service.update_civil_status(full, calp.CivilStatus(**{**DURAND, "postal_code": "69001"}))
-    assert outcome == "done" and errors == []
-    outcome, errors = service.update_civil_status(full, calp.CivilStatus(**{**DURAND, "postal_code": "x"}))
-    assert outcome == "invalid" and [e.field for e in errors] == ["postal_code"]
+    updated = service.update_civil_status(full, calp.CivilStatus(**{**DURAND, "postal_code": "69001"}))
+    assert updated and updated.outcome == "done" and updated.errors == []
+    refused = service.update_civil_status(full, calp.CivilStatus(**{**DURAND, "postal_code": "x"}))
+    assert not refused and refused.outcome == "invalid" and [e.field for e in refused.errors] == ["postal_code"]
+    assert isinstance(refused.errors[0], calp.InvalidCivilStatus)
+    assert not service.update_civil_status("0" * 64, calp.CivilStatus(**DURAND))
 
 
 CLAIMS = json.loads((pathlib.Path(__file__).resolve().parent.parent.parent /

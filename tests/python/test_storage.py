@@ -215,7 +215,12 @@ def test_sqlite_shares_one_file_and_reports_failures(tmp_path: pathlib.Path) -> 
         calp.SqliteStorage(path, durability="sometimes")
     with pytest.raises(ValueError):
         calp.SqliteStorage(path, busy_timeout=-1)
-    unmapped = calp.SqliteStorage(path, mmap_bytes=0, cache_kib=1024, max_idle_connections=1)
+    with pytest.raises(TypeError, match="busy_timeout must be seconds or a datetime.timedelta"):
+        calp.SqliteStorage(path, busy_timeout="5")
+    with pytest.raises(ValueError):
+        calp.SqliteStorage(path, busy_timeout=datetime.timedelta(days=2))
+    unmapped = calp.SqliteStorage(path, mmap_bytes=0, cache_kib=1024, max_idle_connections=1,
+                                  busy_timeout=datetime.timedelta(milliseconds=1500))
     assert unmapped.find_household("7654321") is not None
     for bad in ({"mmap_bytes": -1}, {"cache_kib": -5}):
         with pytest.raises(ValueError, match=next(iter(bad))):
@@ -243,7 +248,8 @@ def test_postgres_options_and_failures() -> None:
     from conftest import postgres_uri
 
     with pytest.raises(calp.StorageError) as caught:
-        calp.PostgresStorage("postgresql://calp:s3cret@127.0.0.1:1/postgres", connect_timeout=2)
+        calp.PostgresStorage("postgresql://calp:s3cret@127.0.0.1:1/postgres",
+                             connect_timeout=datetime.timedelta(seconds=2))
     assert caught.value.code == "calp.storage.unavailable"
     assert "s3cret" not in str(caught.value)
     with pytest.raises(calp.StorageError) as bad_schema:

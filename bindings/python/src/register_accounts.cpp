@@ -282,6 +282,12 @@ void check_config(const calp::account_config& c) {
   }
 }
 
+// `account_service::update_civil_status`'s outcome and the errors it fills in.
+struct civil_status_update {
+  std::string outcome;
+  py::list errors;
+};
+
 struct py_account_service {
   std::shared_ptr<calp::storage> store;
   std::shared_ptr<calp::notifier> notify;
@@ -734,6 +740,14 @@ anything is stored; so does an exception it raises.)");
           "``'done'``, or the first-connection step to do now.")
       .def_readonly("expires_at", &calp::session_info::expires_at, "When it closes at the latest (UTC).");
 
+  py::class_<civil_status_update>(m, "CivilStatusUpdate", "What a correction of the civil status came to.")
+      .def_readonly("outcome", &civil_status_update::outcome,
+                    "``'done'``, ``'not_signed_in'``, ``'invalid'`` or ``'locked'`` (after FranceConnect, R18).")
+      .def_readonly("errors", &civil_status_update::errors,
+                    "When ``'invalid'``: a calp.Error per field (``field`` names it, french_message reads it).")
+      .def("__bool__", [](const civil_status_update& u) { return u.outcome == "done"; })
+      .def("__repr__", [](const civil_status_update& u) { return "CivilStatusUpdate(" + quoted(u.outcome) + ")"; });
+
   py::class_<calp::step_result>(m, "StepResult", R"(What a step of a flow came to. WARNING: ``token``
 (after a password change) opens the new session: never log it.)")
       .def_property_readonly(
@@ -1078,11 +1092,11 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
             const auto outcome =
                 released([&] { return self.service->update_civil_status(token.value, civil, &errors); });
             static constexpr const char* names[] = {"done", "not_signed_in", "invalid", "locked"};
-            return py::make_tuple(names[static_cast<int>(outcome)], errors_list(errors));
+            return civil_status_update{names[static_cast<int>(outcome)], errors_list(errors)};
           },
           "token"_a, "civil"_a,
-          "The person of a full session corrects their civil status: ``(outcome, errors)`` with outcome "
-          "``'done'``, ``'not_signed_in'``, ``'invalid'`` (errors per field) or ``'locked'``.")
+          "The person of a full session corrects their civil status: a CivilStatusUpdate (``outcome`` "
+          "``'done'``, ``'not_signed_in'``, ``'invalid'`` with ``errors`` per field, or ``'locked'``).")
       .def(
           "begin_franceconnect",
           [](py_account_service& self, const std::optional<std::string>& acr) {

@@ -81,7 +81,17 @@ auto without_gil(F&& f) {
   return f();
 }
 
-std::chrono::milliseconds milliseconds_from(double seconds, const char* what) {
+// A timeout given as seconds (int or float) or as a datetime.timedelta, 0 to 1 day.
+std::chrono::milliseconds milliseconds_from(const py::handle& value, const char* what) {
+  if (!PyDateTimeAPI) PyDateTime_IMPORT;
+  double seconds = 0;
+  if (PyDelta_Check(value.ptr())) {
+    seconds = value.attr("total_seconds")().cast<double>();
+  } else if (!PyBool_Check(value.ptr()) && (PyLong_Check(value.ptr()) || PyFloat_Check(value.ptr()))) {
+    seconds = value.cast<double>();
+  } else {
+    throw py::type_error(std::string(what) + " must be seconds or a datetime.timedelta");
+  }
   if (!(seconds >= 0) || seconds > 86'400)
     throw py::value_error(std::string(what) + " must be 0 to 86400 seconds");
   return std::chrono::milliseconds{static_cast<std::int64_t>(seconds * 1000)};
@@ -245,7 +255,7 @@ entering Python. Inside a method you define, ``super().<method>(…)`` or
 #ifdef CALP_PYTHON_HAVE_SQLITE
   py::class_<calp::sqlite_storage, calp::storage, std::shared_ptr<calp::sqlite_storage>>(
       m, "SqliteStorage", "The embedded default storage: one SQLite file, shareable by several processes.")
-      .def(py::init([](const std::string& path, double busy_timeout, std::string_view durability,
+      .def(py::init([](const std::string& path, const py::object& busy_timeout, std::string_view durability,
                        const std::optional<audit_key_handle>& audit_key, std::optional<std::int64_t> mmap_bytes,
                        std::optional<std::int64_t> cache_kib, std::optional<std::size_t> max_idle_connections) {
              calp::sqlite_options options;
@@ -271,12 +281,12 @@ entering Python. Inside a method you define, ``super().<method>(…)`` or
              py::gil_scoped_release nogil;
              return std::make_shared<calp::sqlite_storage>(std::move(options));
            }),
-           "path"_a, py::kw_only(), "busy_timeout"_a = 5.0, "durability"_a = "power_loss",
+           "path"_a, py::kw_only(), "busy_timeout"_a = py::float_(5.0), "durability"_a = "power_loss",
            "audit_key"_a = py::none(), "mmap_bytes"_a = py::none(), "cache_kib"_a = py::none(),
            "max_idle_connections"_a = py::none(),
            R"(Opens the SQLite file ``path``, creating it (its folder must exist) or migrating it forward.
 ``audit_key`` (an AuditKey): every audit event appended through this storage is chained.
-``busy_timeout``: seconds a call waits for another writer. ``durability``: ``'power_loss'``
+``busy_timeout``: how long a call waits for another writer (seconds or a timedelta). ``durability``: ``'power_loss'``
 (every commit synced) or ``'process_crash'``. ``mmap_bytes`` (default 1 GiB): bytes of the
 file each connection maps for reading; set 0 when commits are frequent while deciding
 (an AuditWriter, many logins): each commit unmaps the file in every other connection
@@ -290,7 +300,7 @@ Raises StorageError (``calp.storage.location``, ``.unavailable``, ``.corrupt``,
   py::class_<calp::postgres_storage, calp::storage, std::shared_ptr<calp::postgres_storage>>(
       m, "PostgresStorage", "The storage in a PostgreSQL schema, shared by several application servers.")
       .def(py::init([](const std::string& uri, std::size_t pool_size, const std::string& schema,
-                       double connect_timeout, const std::optional<audit_key_handle>& audit_key) {
+                       const py::object& connect_timeout, const std::optional<audit_key_handle>& audit_key) {
              calp::postgres_options options;
              options.uri = uri;
              options.audit_key = key_of(audit_key);
@@ -300,10 +310,11 @@ Raises StorageError (``calp.storage.location``, ``.unavailable``, ``.corrupt``,
              py::gil_scoped_release nogil;
              return std::make_shared<calp::postgres_storage>(std::move(options));
            }),
-           "uri"_a, py::kw_only(), "pool_size"_a = 4, "schema"_a = "calp", "connect_timeout"_a = 10.0,
+           "uri"_a, py::kw_only(), "pool_size"_a = 4, "schema"_a = "calp", "connect_timeout"_a = py::float_(10.0),
            "audit_key"_a = py::none(),
            R"(Connects to ``uri`` (``postgresql://user@host:port/db``) and creates or migrates the schema.
 ``audit_key`` (an AuditKey): every audit event appended through this storage is chained.
+``connect_timeout``: seconds or a timedelta; ``pool_size``: connections kept.
 Raises StorageError (``calp.storage.location``, ``.unavailable``, ``.schema``, ``.corrupt``,
 ``.failure``); messages never hold the password.)")
       .def_property_readonly("schema", &calp::postgres_storage::schema, "The schema name in use.");
