@@ -110,7 +110,10 @@ struct session_rules {
 /// Checks a legacy 8-digit dossier password against the host's own system, for hosts
 /// that cannot export those passwords as hashes. Called only for an account that has no
 /// imported legacy hash and has not done its bascule. Must be thread-safe; must not
-/// keep or log the secret.
+/// keep or log the secret. When the host's own system cannot answer, return `false`:
+/// the person gets the one refusal of R12b. An exception leaves `login` as it is thrown,
+/// the attempt already counted against the identifier's throttle and nothing else
+/// written (no session, no audit event).
 using legacy_password_verifier = std::function<bool(const person_record& person, const secret& typed)>;
 
 /// Everything the service needs besides its three seams.
@@ -138,6 +141,8 @@ struct account_config {
   std::chrono::seconds provisional_transition = std::chrono::days{90};
   /// Where new provisional identifiers come from. Empty (the default): `P` and 8 digits
   /// from libsodium's CSPRNG, never a counter (R3). Tests set it to force collisions.
+  /// An exception it throws leaves `register_primo_demandeur` before anything of that
+  /// registration is written.
   std::function<provisional_id()> provisional_id_source = {};
   /// FranceConnect (R18): the provider pinned, this service's client id. Empty issuer:
   /// FranceConnect is off: `begin_franceconnect` throws (a host bug) and
