@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -543,6 +544,40 @@ TEST_CASE_TEMPLATE_DEFINE("accounts: R12 a login rehashes a password made with o
   CHECK(current.verify(stored, pw(good_password)));
 }
 
+TEST_CASE_TEMPLATE_DEFINE("accounts: R11 a host's own legacy password check opens la bascule; "
+                          "when it throws, the attempt counts and nothing else is written",
+                          Factory, calp_accounts_legacy_verifier) {
+  world<Factory> w;
+  bool down = false;
+  int calls = 0;
+  calp::account_config config = test_config();
+  config.legacy_verifier = [&](const calp::person_record& who, const calp::secret& typed) {
+    ++calls;
+    if (down) throw std::runtime_error("the legacy directory is down");
+    return who.id.str() == "p4" && typed.view() == "24681357";
+  };
+  calp::account_service service{*w.store, w.notes, w.clock, config, test_key()};
+  REQUIRE(service.import_account(person("p4", 4, "DESLOT", "Jules", day(2000, 1, 1)), ""));
+  const auto p4 = [&](std::string_view typed) { return service.login(w.nir_of(4), pw(typed)); };
+
+  CHECK(p4("00000000").outcome == login_outcome::refused);
+  CHECK(p4("24681357").outcome == login_outcome::signed_in);
+  CHECK(w.login(1, legacy_password).outcome == login_outcome::signed_in);  // imported hash: not asked
+  CHECK(calls == 2);
+
+  down = true;
+  const auto sessions = w.store->sessions_of(pid("p4")).size();
+  const auto events = w.events().size();
+  for (int n = 0; n < 5; ++n) CHECK_THROWS_AS((void)p4("24681357"), std::runtime_error);
+  CHECK(w.store->sessions_of(pid("p4")).size() == sessions);
+  CHECK(w.events().size() == events);
+  down = false;
+  // The five attempts counted against the identifier (R12b): blocked for first_delay.
+  CHECK(p4("24681357").outcome == login_outcome::refused);
+  w.clock.advance(config.throttle.first_delay);
+  CHECK(p4("24681357").outcome == login_outcome::signed_in);
+}
+
 TEST_CASE_TEMPLATE_DEFINE("accounts: sessions expire when idle or old, and a password change "
                           "closes them all",
                           Factory, calp_accounts_sessions) {
@@ -855,6 +890,7 @@ TEST_CASE_TEMPLATE_DEFINE("accounts: R19 the audit trail and the messages never 
   TEST_CASE_TEMPLATE_INVOKE(calp_accounts_throttle, __VA_ARGS__);                      \
   TEST_CASE_TEMPLATE_INVOKE(calp_accounts_daily_limit, __VA_ARGS__);                   \
   TEST_CASE_TEMPLATE_INVOKE(calp_accounts_rehash, __VA_ARGS__);                        \
+  TEST_CASE_TEMPLATE_INVOKE(calp_accounts_legacy_verifier, __VA_ARGS__);               \
   TEST_CASE_TEMPLATE_INVOKE(calp_accounts_sessions, __VA_ARGS__);                      \
   TEST_CASE_TEMPLATE_INVOKE(calp_accounts_delegation_offer, __VA_ARGS__);              \
   TEST_CASE_TEMPLATE_INVOKE(calp_accounts_activation, __VA_ARGS__);                    \
