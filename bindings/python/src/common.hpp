@@ -74,6 +74,19 @@ E named(std::string_view name, const E (&all)[N], const char* what) {
   throw py::value_error(std::string(what) + " must be one of " + names);
 }
 
+/// `f()` with the GIL released, for calls that hash passwords or wait on a storage while
+/// other Python threads run. `f` must not touch Python objects.
+template <class F>
+auto without_gil(F&& f) {
+  py::gil_scoped_release nogil;
+  return f();
+}
+
+/// The name of `object`'s class, for a message (`int`, `DictStorage`).
+inline std::string type_name(py::handle object) {
+  return py::str(py::type::handle_of(object).attr("__name__")).cast<std::string>();
+}
+
 /// A `shared_ptr` to the C++ object inside `object` that also owns a reference to the
 /// Python object. pybind11 2.10 keeps only the C++ part of a Python subclass alive
 /// through its holder: a Python notifier collected while a service still holds it fails
@@ -84,7 +97,7 @@ template <class T>
 std::shared_ptr<T> retain(py::handle object, const char* what) {
   if (!py::isinstance<T>(object)) {
     throw py::type_error(std::string("expected a calp.") + what + ", not " +
-                         std::string(py::str(py::type::handle_of(object).attr("__name__"))));
+                         type_name(object));
   }
   T* target = object.cast<T*>();
   auto* keep = new py::object(py::reinterpret_borrow<py::object>(object));

@@ -16,10 +16,6 @@ namespace {
   throw calp::storage_error(errc::storage_failure, "Python storage " + std::string(method) + "(): " + what);
 }
 
-std::string type_name(py::handle h) {
-  return py::str(py::type::handle_of(h).attr("__name__")).cast<std::string>();
-}
-
 std::optional<calp::errc> storage_errc(py::handle raised) {
   if (!py::isinstance(raised, py::module_::import("calp").attr("StorageError"))) return std::nullopt;
   const auto code = py::getattr(raised, "code", py::none());

@@ -90,11 +90,6 @@ py::object person_or_none(const std::optional<calp::person_id>& p) {
 
 // -- settings: durations, counts, Python callables ----------------------------------------
 
-// The name of `object`'s type, for a TypeError (`not int`).
-std::string type_name(const py::handle& object) {
-  return py::str(py::type::handle_of(object).attr("__qualname__"));
-}
-
 // Durations are `datetime.timedelta` in and out, in whole seconds as `std::chrono::seconds`
 // holds them: a fraction is refused rather than dropped, so what the host wrote is what
 // the service applies. At most 100 years: every instant the service computes from one
@@ -302,13 +297,6 @@ struct py_account_service {
   // The service's destructor touches no Python object; the retained ones are released
   // after it, each taking the GIL (`retain`).
 };
-
-// Runs `call` on the service with the GIL released.
-template <class Call>
-auto released(Call&& call) {
-  py::gil_scoped_release nogil;
-  return call();
-}
 
 }  // namespace
 
@@ -911,7 +899,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "import_account",
           [](py_account_service& self, const calp::person_record& person, std::string legacy_hash) {
-            unwrap(released([&] { return self.service->import_account(person, std::move(legacy_hash)); }));
+            unwrap(without_gil([&] { return self.service->import_account(person, std::move(legacy_hash)); }));
           },
           "person"_a, "legacy_password_hash"_a = "",
           "Records a person and their account before la bascule, with the hash of the legacy dossier "
@@ -920,13 +908,13 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "hash_legacy_password",
           [](py_account_service& self, secret_arg& password) {
-            return released([&] { return self.service->hash_legacy_password(password.value); });
+            return without_gil([&] { return self.service->hash_legacy_password(password.value); });
           },
           "password"_a, "The hash to import for a legacy dossier password (Argon2id; releases the GIL).")
       .def(
           "issue_activation_code",
           [](py_account_service& self, const person_arg& person, std::string_view agent) {
-            return unwrap(released([&] { return self.service->issue_activation_code(*person, agent); }));
+            return unwrap(without_gil([&] { return self.service->issue_activation_code(*person, agent); }));
           },
           "person"_a, "agent"_a,
           "A one-time ActivationCode for ``person``, issued by ``agent``. Raises calp.Error "
@@ -934,7 +922,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "login",
           [](py_account_service& self, std::string_view identifier, secret_arg& password) {
-            return released([&] { return self.service->login(identifier, std::move(password.value)); });
+            return without_gil([&] { return self.service->login(identifier, std::move(password.value)); });
           },
           "identifier"_a, "password"_a,
           "Logs in with a NIR or a provisional identifier and a password (str or bytes): a "
@@ -942,31 +930,31 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "activate",
           [](py_account_service& self, std::string_view identifier, secret_arg& code) {
-            return released([&] { return self.service->activate(identifier, code.value.view()); });
+            return without_gil([&] { return self.service->activate(identifier, code.value.view()); });
           },
           "identifier"_a, "code"_a, "First access with an activation code: a LoginResult.")
       .def(
           "session",
           [](py_account_service& self, secret_arg& token) {
-            return released([&] { return self.service->session(token.value); });
+            return without_gil([&] { return self.service->session(token.value); });
           },
           "token"_a, "The SessionInfo of ``token`` if it is valid now (records its use), else None.")
       .def(
           "logout",
           [](py_account_service& self, secret_arg& token) {
-            released([&] { self.service->logout(token.value); });
+            without_gil([&] { self.service->logout(token.value); });
           },
           "token"_a, "Closes the session; an unknown or closed one is ignored.")
       .def(
           "accept_terms",
           [](py_account_service& self, secret_arg& token, std::string_view version) {
-            return released([&] { return self.service->accept_terms(token.value, version); });
+            return without_gil([&] { return self.service->accept_terms(token.value, version); });
           },
           "token"_a, "version"_a, "Accepts the CGU ``version``, which must be the current one.")
       .def(
           "create_password",
           [](py_account_service& self, secret_arg& token, secret_arg& password, secret_arg& confirmation) {
-            return released([&] {
+            return without_gil([&] {
               return self.service->create_password(token.value, std::move(password.value),
                                                    std::move(confirmation.value));
             });
@@ -977,7 +965,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           "send_contact_code",
           [](py_account_service& self, secret_arg& token, std::string_view kind, std::string_view contact) {
             const auto k = contact_kind_named(kind);
-            return released([&] { return self.service->send_contact_code(token.value, k, contact); });
+            return without_gil([&] { return self.service->send_contact_code(token.value, k, contact); });
           },
           "token"_a, "kind"_a, "contact"_a,
           "Gives a contact point (``kind`` ``'mobile'`` or ``'email'``) and sends a code to it; again "
@@ -985,19 +973,19 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "resend_contact_code",
           [](py_account_service& self, secret_arg& token) {
-            return released([&] { return self.service->resend_contact_code(token.value); });
+            return without_gil([&] { return self.service->resend_contact_code(token.value); });
           },
           "token"_a, "« Demander l'envoi d'un nouveau code »: a new code to the same point (R13 limits).")
       .def(
           "confirm_contact",
           [](py_account_service& self, secret_arg& token, secret_arg& code) {
-            return released([&] { return self.service->confirm_contact(token.value, code.value.view()); });
+            return without_gil([&] { return self.service->confirm_contact(token.value, code.value.view()); });
           },
           "token"_a, "code"_a, "Checks the code typed for the pending contact point.")
       .def(
           "answer_delegation_offer",
           [](py_account_service& self, secret_arg& token, bool grant) {
-            return released([&] { return self.service->answer_delegation_offer(token.value, grant); });
+            return without_gil([&] { return self.service->answer_delegation_offer(token.value, grant); });
           },
           "token"_a, "grant"_a,
           "The allocataire in a couple answers the délégation offer; yes grants it from today.")
@@ -1005,7 +993,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           "change_password",
           [](py_account_service& self, secret_arg& token, secret_arg& current, secret_arg& password,
              secret_arg& confirmation) {
-            return released([&] {
+            return without_gil([&] {
               return self.service->change_password(token.value, std::move(current.value),
                                                    std::move(password.value), std::move(confirmation.value));
             });
@@ -1018,7 +1006,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           [](py_account_service& self, std::string_view identifier, std::string_view via) {
             const auto k = contact_kind_named(via);
             return std::string(
-                calp::to_string(released([&] { return self.service->request_password_reset(identifier, k); })));
+                calp::to_string(without_gil([&] { return self.service->request_password_reset(identifier, k); })));
           },
           "identifier"_a, "via"_a,
           "« Mot de passe oublié ? »: sends a code to a verified contact point. ``'accepted'`` whether or "
@@ -1027,7 +1015,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           "reset_password",
           [](py_account_service& self, std::string_view identifier, secret_arg& code, secret_arg& password,
              secret_arg& confirmation) {
-            return released([&] {
+            return without_gil([&] {
               return self.service->reset_password(identifier, code.value.view(), std::move(password.value),
                                                   std::move(confirmation.value));
             });
@@ -1037,14 +1025,14 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "may_request_benefit",
           [](py_account_service& self, secret_arg& token) {
-            return released([&] { return self.service->may_request_benefit(token.value); });
+            return without_gil([&] { return self.service->may_request_benefit(token.value); });
           },
           "token"_a, "R15: may the person of ``token`` file a benefit request now?")
       .def(
           "certify_nir",
           [](py_account_service& self, const person_arg& person, const nir_arg& certified,
              std::string_view agent) {
-            unwrap(released([&] { return self.service->certify_nir(*person, *certified, agent); }));
+            unwrap(without_gil([&] { return self.service->certify_nir(*person, *certified, agent); }));
           },
           "person"_a, "nir"_a, "agent"_a,
           "The Caf certified ``nir`` for a person known by a provisional identifier, which still opens "
@@ -1054,7 +1042,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           "next_step",
           [](py_account_service& self, const person_arg& person) {
             return std::string(
-                calp::to_string(unwrap(released([&] { return self.service->next_step(*person); }))));
+                calp::to_string(unwrap(without_gil([&] { return self.service->next_step(*person); }))));
           },
           "person"_a, "The first-connection step ``person`` must do next, or ``'done'``. Raises "
           "calp.Error ``calp.account.unknown``.")
@@ -1062,7 +1050,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           "register_primo_demandeur",
           [](py_account_service& self, const calp::civil_status& civil, std::string nir) {
             calp::primo_declaration declaration{civil, std::move(nir)};
-            return released([&] { return self.service->register_primo_demandeur(declaration); });
+            return without_gil([&] { return self.service->register_primo_demandeur(declaration); });
           },
           "civil"_a, "nir"_a = "",
           "Creates the personal space of a person with no dossier (R15, R4): a RegistrationResult. With a "
@@ -1070,7 +1058,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "recap",
           [](py_account_service& self, secret_arg& token) {
-            return released([&] { return self.service->recap(token.value); });
+            return without_gil([&] { return self.service->recap(token.value); });
           },
           "token"_a, "The RegistrationRecap of the person of ``token``, or None.")
       .def(
@@ -1080,7 +1068,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
             calp::provisional_id_reminder_request request{std::move(family_name), birth_date,
                                                           contact_kind_named(via), std::move(contact)};
             return std::string(
-                calp::to_string(released([&] { return self.service->remind_provisional_id(request); })));
+                calp::to_string(without_gil([&] { return self.service->remind_provisional_id(request); })));
           },
           "family_name"_a, "birth_date"_a, "via"_a, "contact"_a,
           "« Identifiant provisoire oublié ? » (R17): ``'accepted'`` whether or not a person matches, or "
@@ -1090,7 +1078,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           [](py_account_service& self, secret_arg& token, const calp::civil_status& civil) {
             std::vector<calp::error> errors;
             const auto outcome =
-                released([&] { return self.service->update_civil_status(token.value, civil, &errors); });
+                without_gil([&] { return self.service->update_civil_status(token.value, civil, &errors); });
             static constexpr const char* names[] = {"done", "not_signed_in", "invalid", "locked"};
             return civil_status_update{names[static_cast<int>(outcome)], errors_list(errors)};
           },
@@ -1102,13 +1090,13 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
           [](py_account_service& self, const std::optional<std::string>& acr) {
             std::optional<calp::eidas_level> level;
             if (acr) level = eidas_named(*acr);
-            return released([&] { return self.service->begin_franceconnect(level); });
+            return without_gil([&] { return self.service->begin_franceconnect(level); });
           },
           "acr"_a = py::none(), "Starts a FranceConnect login (R18): a FranceConnectStart.")
       .def(
           "complete_franceconnect",
           [](py_account_service& self, secret_arg& state, std::string_view claims_json) {
-            return released([&] { return self.service->complete_franceconnect(state.value.view(), claims_json); });
+            return without_gil([&] { return self.service->complete_franceconnect(state.value.view(), claims_json); });
           },
           "state"_a, "claims_json"_a,
           "Ends a FranceConnect login with the ``state`` returned to the callback and the verified claims "
@@ -1116,7 +1104,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "unlink_franceconnect",
           [](py_account_service& self, secret_arg& token) {
-            return released([&] { return self.service->unlink_franceconnect(token.value); });
+            return without_gil([&] { return self.service->unlink_franceconnect(token.value); });
           },
           "token"_a,
           "Removes the FranceConnect link of the person of ``token``; ``'password_required'`` when the "
@@ -1124,7 +1112,7 @@ StorageError. Thread-safe: one object serves every thread; every call releases t
       .def(
           "add_password",
           [](py_account_service& self, secret_arg& token, secret_arg& password, secret_arg& confirmation) {
-            return released([&] {
+            return without_gil([&] {
               return self.service->add_password(token.value, std::move(password.value),
                                                 std::move(confirmation.value));
             });

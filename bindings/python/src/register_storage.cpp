@@ -74,13 +74,6 @@ py::list versioned_list(std::vector<calp::versioned<T>>&& found) {
   return out;
 }
 
-// `f()` with the GIL released: storages block on disk and network.
-template <class F>
-auto without_gil(F&& f) {
-  py::gil_scoped_release nogil;
-  return f();
-}
-
 // A timeout given as seconds (int or float) or as a datetime.timedelta, 0 to 1 day.
 std::chrono::milliseconds milliseconds_from(const py::handle& value, const char* what) {
   if (!PyDateTimeAPI) PyDateTime_IMPORT;

@@ -56,9 +56,7 @@ class held_storage : public calp::storage_wrapper {
 
 std::unique_ptr<calp::storage> storage_from(const py::object& made, const char* factory) {
   if (!py::isinstance<calp::storage>(made)) {
-    throw std::runtime_error(std::string(factory) + " returned " +
-                             py::str(py::type::handle_of(made).attr("__name__")).cast<std::string>() +
-                             ", not a calp.Storage");
+    throw std::runtime_error(std::string(factory) + " returned " + type_name(made) + ", not a calp.Storage");
   }
   return std::make_unique<held_storage>(retain<calp::storage>(made, "Storage"));
 }
